@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::data::load_wine;
 use crate::error::Error;
 use crate::evaluate::{r2, same_predictions};
-use crate::persist::{Format, PersistError, load, save};
+use crate::persist::{Format, Metadata, PersistError, load, save_with};
 use crate::split::{TestSize, train_test_split};
 use crate::train::{Model, train};
 
@@ -101,12 +101,29 @@ pub fn run(options: &Options) -> Result<Report, Error> {
         path: options.out_dir.clone(),
         source,
     })?;
+    let metadata = Metadata {
+        features: Some(wine.records().ncols()),
+        feature_names: wine.feature_names().to_vec(),
+        train_rows: Some(train_set.records().nrows()),
+        r2_train: Some(r2_train),
+        r2_test: Some(r2_test),
+        notes: vec![format!(
+            "wine recognition data, split with seed {}, test size {}, {}",
+            options.seed,
+            options.test_size,
+            if options.stratify {
+                "stratified"
+            } else {
+                "not stratified"
+            }
+        )],
+    };
     let mut files = Vec::new();
     for format in Format::ALL {
         let path = options
             .out_dir
             .join(format!("wine_linear.{}", format.extension()));
-        let bytes = save(&model, &path, format)?;
+        let bytes = save_with(&model, &metadata, &path, format)?;
         let reloaded: Model = load(&path)?;
         let identical = same_predictions(&model, &reloaded, test_set.records())?;
         files.push(SavedFile {

@@ -5,8 +5,12 @@
 //! [`load_wine_quality`] gives the 1,599 red wines of `linfa_datasets::winequality()`, a dataset
 //! whose target is a real quality score, for the book's "going further" chapters.
 
+use std::path::Path;
+
 use linfa::Dataset;
 use ndarray::{Array1, Array2, Ix1};
+
+use crate::error::Error;
 
 /// The wine CSV from scikit-learn's `sklearn/datasets/data/wine_data.csv` (UCI, CC BY 4.0).
 const WINE_CSV: &str = include_str!("../data/wine_data.csv");
@@ -66,6 +70,58 @@ pub fn load_wine() -> WineData {
         targets[i] = class.trim().parse().expect("wine CSV: bad class");
     }
     Dataset::new(records, targets).with_feature_names(WINE_FEATURES.to_vec())
+}
+
+/// Reads rows of `features` numbers from a CSV file, for predictions; a first line with no
+/// number in it is taken as a header and skipped.
+///
+/// ```
+/// use model_persistence::data::read_rows;
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("rows.csv");
+/// std::fs::write(&path, "a,b\n1,2\n3.5,-4\n")?;
+/// let rows = read_rows(&path, 2)?;
+/// assert_eq!(rows, ndarray::array![[1.0, 2.0], [3.5, -4.0]]);
+/// assert!(read_rows(&path, 3).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_rows(path: &Path, features: usize) -> Result<Array2<f64>, Error> {
+    let fail = |line: Option<u64>, reason: String| Error::Input {
+        path: path.into(),
+        line,
+        reason,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| fail(None, e.to_string()))?;
+    let mut values = Vec::new();
+    let mut rows = 0;
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| fail(Some(i as u64 + 1), e.to_string()))?;
+        let line = Some(record.position().map_or(i as u64 + 1, |p| p.line()));
+        if i == 0 && record.iter().all(|field| field.parse::<f64>().is_err()) {
+            continue;
+        }
+        if record.len() != features {
+            let reason = format!("{} columns, the model expects {features}", record.len());
+            return Err(fail(line, reason));
+        }
+        for (column, field) in record.iter().enumerate() {
+            let value = field.parse::<f64>().map_err(|_| {
+                fail(
+                    line,
+                    format!("column {}: {field:?} is not a number", column + 1),
+                )
+            })?;
+            values.push(value);
+        }
+        rows += 1;
+    }
+    Array2::from_shape_vec((rows, features), values).map_err(|e| fail(None, e.to_string()))
 }
 
 /// The red wine quality data of `linfa_datasets::winequality()`: 1,599 wines, 11 named

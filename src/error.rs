@@ -35,6 +35,16 @@ pub enum Error {
         /// Columns in the data given.
         found: usize,
     },
+    /// An input file for predictions has a bad row.
+    #[error("{}: {}{reason}", path.display(), line.map(|n| format!("line {n}: ")).unwrap_or_default())]
+    Input {
+        /// The input file.
+        path: std::path::PathBuf,
+        /// The 1-based line of the bad row, if the problem is in one.
+        line: Option<u64>,
+        /// What is wrong.
+        reason: String,
+    },
     /// A score needs at least one row.
     #[error("cannot score a model on a dataset with no rows")]
     NoRows,

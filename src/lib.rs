@@ -30,6 +30,7 @@ pub mod article;
 pub mod data;
 pub mod error;
 pub mod evaluate;
+pub mod format;
 pub mod persist;
 pub mod prelude;
 pub mod rng;

@@ -1,18 +1,30 @@
-//! `model-persistence`: run the article end to end and print what happened.
+//! `model-persistence`: run the article end to end, inspect a model file, or predict with one.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 use model_persistence::Error;
 use model_persistence::article::{Options, run};
+use model_persistence::data::read_rows;
+use model_persistence::evaluate::predict;
+use model_persistence::persist::{inspect, open};
 use model_persistence::split::TestSize;
+use model_persistence::train::Model;
 
-/// Train the article's linear regression on the wine data, save it the pickle way and the joblib
-/// way, reload both and check they predict identically.
+/// Train the article's linear regression on the wine data, save it the pickle way, the joblib
+/// way and as JSON, reload each and check it predicts identically.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    article: ArticleArgs,
+}
+
+#[derive(Debug, Args)]
+struct ArticleArgs {
     /// Seed of the split (scikit-learn's random_state).
     #[arg(long, default_value_t = 3)]
     seed: u32,
@@ -30,6 +42,26 @@ struct Cli {
     json: bool,
 }
 
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Verify a model file and print its header and metadata.
+    Inspect {
+        /// The model file.
+        file: PathBuf,
+        /// Print the header as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Load the article's model and print one prediction per row of a CSV file.
+    Predict {
+        /// The model file.
+        file: PathBuf,
+        /// CSV rows of features; a header line is optional.
+        #[arg(long)]
+        input: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -41,22 +73,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = Options {
-        seed: cli.seed,
-        test_size: cli.test_size,
-        stratify: !cli.no_stratify,
-        out_dir: cli.out_dir,
+    let result = match cli.command {
+        None => article(cli.article),
+        Some(Command::Inspect { file, json }) => inspect_file(file, json),
+        Some(Command::Predict { file, input }) => predict_rows(file, input),
     };
-    match run(&options) {
-        Ok(report) if cli.json => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report).expect("a report is plain data")
-            );
-            ExitCode::SUCCESS
-        }
-        Ok(report) => {
-            println!("{report}");
+    match result {
+        Ok(text) => {
+            println!("{text}");
             ExitCode::SUCCESS
         }
         Err(err) => {
@@ -65,4 +89,47 @@ fn main() -> ExitCode {
             ExitCode::from(if matches!(err, Error::Split(_)) { 2 } else { 1 })
         }
     }
+}
+
+fn article(args: ArticleArgs) -> Result<String, Error> {
+    let options = Options {
+        seed: args.seed,
+        test_size: args.test_size,
+        stratify: !args.no_stratify,
+        out_dir: args.out_dir,
+    };
+    let report = run(&options)?;
+    Ok(if args.json {
+        to_json(&report)
+    } else {
+        report.to_string()
+    })
+}
+
+fn inspect_file(file: PathBuf, json: bool) -> Result<String, Error> {
+    let header = inspect(&file)?;
+    // A model of the article's type is decoded too, so every byte is checked.
+    if header.model_type == std::any::type_name::<Model>() {
+        open::<Model>(&file)?;
+    }
+    Ok(if json {
+        to_json(&header)
+    } else {
+        format!("file          {}\n{header}", file.display())
+    })
+}
+
+fn predict_rows(file: PathBuf, input: PathBuf) -> Result<String, Error> {
+    let model = open::<Model>(&file)?.model;
+    let rows = read_rows(&input, model.params().len())?;
+    let predictions = predict(&model, &rows)?;
+    Ok(predictions
+        .iter()
+        .map(f64::to_string)
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("reports are plain data")
 }

@@ -1,75 +1,47 @@
-//! Steps 6 and 7: save a model to a file and load it back, the pickle way (plain bincode) or
-//! the joblib way (bincode compressed with zstd).
+//! Steps 6 and 7: save a model to a file and load it back, the pickle way (bincode), the joblib
+//! way (bincode + zstd) or as JSON, in the checked layout of [`crate::format`].
 //!
-//! Unlike pickle, loading only decodes data into the type you ask for: no code in the file runs.
+//! Saving is atomic: the bytes go to a temporary file in the same folder, which is flushed, synced
+//! and renamed over the target, so a crash leaves either the old file or the new one. Loading
+//! checks the file before decoding anything and never runs code from it, unlike pickle.
 
-use std::fs;
-use std::io;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use thiserror::Error;
 
-/// The first bytes of every model file this crate writes.
-pub const MAGIC: [u8; 8] = *b"MPMODEL\0";
+pub use crate::format::{Format, FormatError, Header, MAX_PAYLOAD_BYTES, Metadata};
+use crate::format::{decode, encode, verify};
 
-/// How the model is encoded in the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// serde + bincode, uncompressed: the pickle way.
-    Bincode,
-    /// serde + bincode, then zstd: the joblib way, which compresses.
-    Zstd,
-}
-
-impl Format {
-    /// Every format, in the order the article uses them.
-    pub const ALL: [Format; 2] = [Format::Bincode, Format::Zstd];
-
-    /// A short lowercase name, used in reports and file names.
-    ///
-    /// ```
-    /// # use model_persistence::persist::Format;
-    /// assert_eq!(Format::Zstd.name(), "zstd");
-    /// ```
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Bincode => "bincode",
-            Format::Zstd => "zstd",
-        }
-    }
-
-    /// The file name extension the article uses for this format.
-    ///
-    /// ```
-    /// # use model_persistence::persist::Format;
-    /// assert_eq!(Format::Zstd.extension(), "bin.zst");
-    /// ```
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Bincode => "bin",
-            Format::Zstd => "bin.zst",
-        }
-    }
-
-    fn code(self) -> u8 {
-        match self {
-            Format::Bincode => 1,
-            Format::Zstd => 2,
-        }
-    }
-
-    fn from_code(code: u8) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.code() == code)
-    }
-}
-
-/// Why a model could not be saved or loaded.
+/// Why a model could not be saved or loaded; the message names the file and fits on one line.
 #[derive(Debug, Error)]
 pub enum PersistError {
-    /// Reading or writing the file failed.
+    /// The file does not exist.
+    #[error("{}: no such file", path.display())]
+    NotFound {
+        /// The path asked for.
+        path: PathBuf,
+    },
+    /// The path is a folder.
+    #[error("{}: is a directory, not a model file", path.display())]
+    IsDirectory {
+        /// The path asked for.
+        path: PathBuf,
+    },
+    /// The file is larger than a model file may be.
+    #[error("{}: too large: {bytes} bytes, above the limit of {limit}", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Reading or writing failed.
     #[error("{}: {source}", path.display())]
     Io {
         /// The file.
@@ -77,34 +49,44 @@ pub enum PersistError {
         /// What the operating system said.
         source: io::Error,
     },
-    /// The file does not start with this crate's magic bytes.
-    #[error("{}: not a model file of this crate", path.display())]
-    NotAModel {
+    /// The file's content is not a model we can load.
+    #[error("{}: {source}", path.display())]
+    Format {
         /// The file.
         path: PathBuf,
-    },
-    /// The file names a codec this version does not know.
-    #[error("{}: unknown codec {code}", path.display())]
-    UnknownCodec {
-        /// The file.
-        path: PathBuf,
-        /// The codec byte found.
-        code: u8,
-    },
-    /// The model could not be encoded.
-    #[error("cannot encode the model: {0}")]
-    Encode(String),
-    /// The bytes after the header do not decode to the model type asked for.
-    #[error("{}: corrupt model data: {reason}", path.display())]
-    Corrupt {
-        /// The file.
-        path: PathBuf,
-        /// What the decoder said.
-        reason: String,
+        /// What is wrong with it.
+        source: FormatError,
     },
 }
 
-/// Writes `model` to `path` in `format` and returns the file's size in bytes.
+impl PersistError {
+    fn io(path: &Path, source: io::Error) -> Self {
+        let path = path.to_path_buf();
+        match source.kind() {
+            io::ErrorKind::NotFound => PersistError::NotFound { path },
+            io::ErrorKind::IsADirectory => PersistError::IsDirectory { path },
+            _ => PersistError::Io { path, source },
+        }
+    }
+
+    fn format(path: &Path, source: FormatError) -> Self {
+        PersistError::Format {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// A model read from a file, with the file's checked header.
+#[derive(Debug, Clone)]
+pub struct Loaded<M> {
+    /// What the file says about itself.
+    pub header: Header,
+    /// The model.
+    pub model: M,
+}
+
+/// Writes `model` to `path` in `format`, atomically, and returns the file's size in bytes.
 ///
 /// ```
 /// use model_persistence::prelude::*;
@@ -120,20 +102,66 @@ pub fn save<M: Serialize>(
     path: impl AsRef<Path>,
     format: Format,
 ) -> Result<u64, PersistError> {
+    save_with(model, &Metadata::default(), path, format)
+}
+
+/// Writes `model` and what is known about it (`metadata`) to `path` in `format`, atomically.
+///
+/// ```
+/// use model_persistence::prelude::*;
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("wine.bin");
+/// let meta = Metadata { features: Some(13), ..Metadata::default() };
+/// save_with(&train(&load_wine())?, &meta, &path, Format::Bincode)?;
+/// assert_eq!(inspect(&path)?.metadata.features, Some(13));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn save_with<M: Serialize>(
+    model: &M,
+    metadata: &Metadata,
+    path: impl AsRef<Path>,
+    format: Format,
+) -> Result<u64, PersistError> {
     let path = path.as_ref();
-    let payload = bincode::serde::encode_to_vec(model, bincode::config::standard())
-        .map_err(|e| PersistError::Encode(e.to_string()))?;
-    let body = match format {
-        Format::Bincode => payload,
-        Format::Zstd => zstd::encode_all(&payload[..], 3).map_err(|e| io_error(path, e))?,
-    };
-    let mut bytes = Vec::with_capacity(MAGIC.len() + 1 + body.len());
-    bytes.extend_from_slice(&MAGIC);
-    bytes.push(format.code());
-    bytes.extend_from_slice(&body);
-    fs::write(path, &bytes).map_err(|e| io_error(path, e))?;
+    let bytes = encode(model, metadata, format).map_err(|e| PersistError::format(path, e))?;
+    write_atomically(path, |file| file.write_all(&bytes)).map_err(|e| PersistError::io(path, e))?;
     Ok(bytes.len() as u64)
 }
+
+// ANCHOR: atomic
+/// Runs `write` on a new temporary file next to `path`, syncs it and renames it over `path`.
+/// On any error the temporary file is removed and `path` is untouched.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
+    let name = path.file_name().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file")
+    })?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.suffix(".tmp");
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(name);
+    prefix.push(".");
+    builder.prefix(&prefix);
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut temp = builder.tempfile_in(dir)?;
+    write(temp.as_file_mut())?;
+    temp.as_file_mut().flush()?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    // Make the rename itself durable.
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    Ok(())
+}
+// ANCHOR_END: atomic
 
 /// Reads a model of type `M` from `path`, whichever format it was saved in.
 ///
@@ -149,34 +177,146 @@ pub fn save<M: Serialize>(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load<M: DeserializeOwned>(path: impl AsRef<Path>) -> Result<M, PersistError> {
-    let path = path.as_ref();
-    let bytes = fs::read(path).map_err(|e| io_error(path, e))?;
-    let rest = bytes
-        .strip_prefix(&MAGIC[..])
-        .ok_or_else(|| PersistError::NotAModel { path: path.into() })?;
-    let (&code, body) = rest
-        .split_first()
-        .ok_or_else(|| PersistError::NotAModel { path: path.into() })?;
-    let format = Format::from_code(code).ok_or(PersistError::UnknownCodec {
-        path: path.into(),
-        code,
-    })?;
-    let corrupt = |reason: String| PersistError::Corrupt {
-        path: path.into(),
-        reason,
-    };
-    let payload = match format {
-        Format::Bincode => body.to_vec(),
-        Format::Zstd => zstd::decode_all(body).map_err(|e| corrupt(e.to_string()))?,
-    };
-    let (model, _) = bincode::serde::decode_from_slice(&payload, bincode::config::standard())
-        .map_err(|e| corrupt(e.to_string()))?;
-    Ok(model)
+    open(path).map(|loaded| loaded.model)
 }
 
-fn io_error(path: &Path, source: io::Error) -> PersistError {
-    PersistError::Io {
-        path: path.into(),
-        source,
+/// Reads a model of type `M` and the file's header from `path`.
+///
+/// ```
+/// use model_persistence::prelude::*;
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("wine.json");
+/// save(&train(&load_wine())?, &path, Format::Json)?;
+/// let loaded = open::<Model>(&path)?;
+/// assert_eq!(loaded.header.format, Format::Json);
+/// assert_eq!(loaded.model.params().len(), 13);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn open<M: DeserializeOwned>(path: impl AsRef<Path>) -> Result<Loaded<M>, PersistError> {
+    open_with_limit(path, MAX_PAYLOAD_BYTES)
+}
+
+/// [`open`] with a limit, in bytes, on the file and on its payload once decompressed.
+///
+/// ```
+/// use model_persistence::prelude::*;
+/// use model_persistence::persist::{PersistError, open_with_limit};
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("wine.bin");
+/// save(&train(&load_wine())?, &path, Format::Bincode)?;
+/// let err = open_with_limit::<Model>(&path, 100).unwrap_err();
+/// assert!(matches!(err, PersistError::TooLarge { .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn open_with_limit<M: DeserializeOwned>(
+    path: impl AsRef<Path>,
+    limit: u64,
+) -> Result<Loaded<M>, PersistError> {
+    let path = path.as_ref();
+    let bytes = read_bounded(path, limit)?;
+    let (header, model) = decode(&bytes, limit).map_err(|e| PersistError::format(path, e))?;
+    Ok(Loaded { header, model })
+}
+
+/// Verifies the file at `path` without knowing its model type and returns its header.
+///
+/// ```
+/// use model_persistence::prelude::*;
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("wine.bin");
+/// save(&train(&load_wine())?, &path, Format::Bincode)?;
+/// assert!(inspect(&path)?.model_type.ends_with("FittedLinearRegression<f64>"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn inspect(path: impl AsRef<Path>) -> Result<Header, PersistError> {
+    let path = path.as_ref();
+    let bytes = read_bounded(path, MAX_PAYLOAD_BYTES)?;
+    verify(&bytes).map_err(|e| PersistError::format(path, e))
+}
+
+/// Reads the whole file, refusing one larger than `limit` plus room for the header.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, PersistError> {
+    let io_err = |e| PersistError::io(path, e);
+    let meta = fs::metadata(path).map_err(io_err)?;
+    if meta.is_dir() {
+        return Err(PersistError::IsDirectory { path: path.into() });
+    }
+    // The descriptor and fixed fields of a real file take far less than 1 MiB.
+    let max = limit.saturating_add(1 << 20);
+    if meta.len() > max {
+        return Err(PersistError::TooLarge {
+            path: path.into(),
+            bytes: meta.len(),
+            limit: max,
+        });
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // `take` guards against a file that grows while we read it.
+    File::open(path)
+        .map_err(io_err)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err)?;
+    if bytes.len() as u64 > max {
+        let bytes = bytes.len() as u64;
+        return Err(PersistError::TooLarge {
+            path: path.into(),
+            bytes,
+            limit: max,
+        });
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_writer_failing_half_way_leaves_the_old_file_and_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.bin");
+        save(&vec![1.0_f64; 100], &path, Format::Bincode).unwrap();
+        let before = fs::read(&path).unwrap();
+
+        let failed = write_atomically(&path, |file| {
+            file.write_all(&[0xAB; 4096])?;
+            Err(io::Error::other("disk full half-way"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(fs::read(&path).unwrap(), before);
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("model.bin")]);
+        assert_eq!(load::<Vec<f64>>(&path).unwrap(), vec![1.0; 100]);
+    }
+
+    #[test]
+    fn saving_over_a_directory_fails_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("taken");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("keep.txt"), "data").unwrap();
+        assert!(save(&1.0_f64, &target, Format::Bincode).is_err());
+        assert_eq!(fs::read_to_string(target.join("keep.txt")).unwrap(), "data");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn saved_files_are_readable_by_others() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.bin");
+        save(&1.0_f64, &path, Format::Bincode).unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
     }
 }

@@ -15,7 +15,7 @@
 pub use crate::data::{WineData, load_wine, load_wine_quality};
 pub use crate::error::Error;
 pub use crate::evaluate::{predict, r2, same_predictions};
-pub use crate::persist::{Format, load, save};
+pub use crate::persist::{Format, Metadata, inspect, load, open, save, save_with};
 pub use crate::split::{TestSize, train_test_split};
 pub use crate::train::{Model, train};
 pub use linfa::Dataset;

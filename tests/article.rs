@@ -156,7 +156,10 @@ fn bad_options_are_one_line_errors_with_exit_code_2() {
 #[test]
 fn readme_shows_what_the_command_prints() {
     let readme = include_str!("../README.md");
-    let start = readme.find("$ cargo run --release\n").expect("README shows the command") + 22;
+    let start = readme
+        .find("$ cargo run --release\n")
+        .expect("README shows the command")
+        + 22;
     let shown = &readme[start..start + readme[start..].find("```").unwrap()];
 
     let dir = tempfile::tempdir().unwrap();
@@ -165,5 +168,38 @@ fn readme_shows_what_the_command_prints() {
         .output()
         .unwrap();
     assert!(output.status.success());
-    assert_eq!(String::from_utf8(output.stdout).unwrap(), shown, "update README.md");
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        shown,
+        "update README.md"
+    );
+}
+
+#[test]
+fn readme_shows_what_inspect_prints() {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("$ cargo run --release -- inspect models/wine_linear.bin\n")
+        .expect("README shows inspect");
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    let shown: Vec<&str> = block.lines().skip(1).take_while(|l| *l != "...").collect();
+
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_model-persistence"))
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).unwrap()
+    };
+    run(&[]);
+    let printed = run(&["inspect", "models/wine_linear.bin"]);
+    assert!(shown.len() >= 5);
+    assert_eq!(
+        printed.lines().take(shown.len()).collect::<Vec<_>>(),
+        shown,
+        "update README.md"
+    );
 }

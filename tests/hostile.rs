@@ -1,0 +1,158 @@
+//! Hostile files cannot make the loader allocate much: a counting allocator measures the peak
+//! while files with lying length fields, all with valid checksums, are loaded.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use model_persistence::format::{FormatError, MAX_PAYLOAD_BYTES, Metadata, decode, encode};
+use model_persistence::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Counts live heap bytes and remembers the highest count since the last reset.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// Tests run on several threads; measurements take turns.
+static MEASURE: Mutex<()> = Mutex::new(());
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::SeqCst) + layout.size();
+            PEAK.fetch_max(live, Ordering::SeqCst);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::SeqCst);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f` and returns its result with the peak heap growth, in bytes, while it ran.
+fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let _turn = MEASURE.lock().unwrap_or_else(|e| e.into_inner());
+    let base = LIVE.load(Ordering::SeqCst);
+    PEAK.store(base, Ordering::SeqCst);
+    let out = f();
+    (out, PEAK.load(Ordering::SeqCst) - base)
+}
+
+/// `bytes` (a valid file) with its payload replaced and lengths and checksum made consistent:
+/// what an attacker who knows the documented layout can write.
+fn forge(bytes: &[u8], payload: &[u8], decoded_len: u64) -> Vec<u8> {
+    let descriptor_len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let mut out = bytes[..32 + descriptor_len].to_vec();
+    out[16..24].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+    out[24..32].copy_from_slice(&decoded_len.to_le_bytes());
+    out.extend_from_slice(payload);
+    let sum = xxh3_64(&out);
+    out.extend_from_slice(&sum.to_le_bytes());
+    out
+}
+
+/// bincode's varint for a large usize: marker 253, then eight bytes.
+fn varint_u64(n: u64) -> Vec<u8> {
+    let mut out = vec![253];
+    out.extend_from_slice(&n.to_le_bytes());
+    out
+}
+
+const HOSTILE_CEILING: usize = 4 << 20;
+
+#[test]
+fn a_length_prefix_of_2_pow_60_elements_is_refused_without_allocating() {
+    let model = train(&load_wine()).unwrap();
+    let honest = encode(&model, &Metadata::default(), Format::Bincode).unwrap();
+    // FittedLinearRegression: intercept (f64), then params: format version, dim, data length.
+    let mut payload = 1.0_f64.to_le_bytes().to_vec();
+    payload.push(1);
+    payload.extend(varint_u64(1 << 60));
+    payload.extend(varint_u64(1 << 60));
+    payload.extend_from_slice(&[0; 64]);
+    let forged = forge(&honest, &payload, payload.len() as u64);
+
+    let (result, peak) = peak_during(|| decode::<Model>(&forged, MAX_PAYLOAD_BYTES));
+    println!(
+        "2^60-element claim: {:?}, peak heap {peak} bytes",
+        result.as_ref().err()
+    );
+    assert!(matches!(result, Err(FormatError::Corrupt(_))));
+    assert!(peak < HOSTILE_CEILING, "peak {peak}");
+
+    // The same claim in a compressed file.
+    let honest = encode(&model, &Metadata::default(), Format::Zstd).unwrap();
+    let packed = zstd::encode_all(&payload[..], 3).unwrap();
+    let forged = forge(&honest, &packed, payload.len() as u64);
+    let (result, peak) = peak_during(|| decode::<Model>(&forged, MAX_PAYLOAD_BYTES));
+    assert!(matches!(result, Err(FormatError::Corrupt(_))));
+    assert!(peak < HOSTILE_CEILING, "peak {peak}");
+}
+
+#[test]
+fn a_string_claiming_a_terabyte_is_refused_by_the_decoder_limit() {
+    let honest = encode(&"short".to_string(), &Metadata::default(), Format::Bincode).unwrap();
+    let mut payload = varint_u64(1 << 40);
+    payload.extend_from_slice(b"not a terabyte");
+    let forged = forge(&honest, &payload, payload.len() as u64);
+    let (result, peak) = peak_during(|| decode::<String>(&forged, MAX_PAYLOAD_BYTES));
+    println!(
+        "1 TiB string claim: {:?}, peak heap {peak} bytes",
+        result.as_ref().err()
+    );
+    assert!(matches!(result, Err(FormatError::Corrupt(_))));
+    assert!(peak < HOSTILE_CEILING, "peak {peak}");
+}
+
+#[test]
+fn a_zstd_bomb_stops_at_the_declared_length() {
+    // 64 MiB of zeros compress to a few kilobytes; the header claims 100 bytes.
+    let mut encoder = zstd::Encoder::new(Vec::new(), 3).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        encoder.write_all(&zeros).unwrap();
+    }
+    let bomb = encoder.finish().unwrap();
+    let honest = encode(&vec![0u8; 100], &Metadata::default(), Format::Zstd).unwrap();
+    let forged = forge(&honest, &bomb, 100);
+    let (result, peak) = peak_during(|| decode::<Vec<u8>>(&forged, MAX_PAYLOAD_BYTES));
+    println!(
+        "{} byte zstd bomb: {:?}, peak heap {peak} bytes",
+        bomb.len(),
+        result.as_ref().err()
+    );
+    assert!(matches!(result, Err(FormatError::Corrupt(_))));
+    assert!(peak < HOSTILE_CEILING, "peak {peak}");
+}
+
+#[test]
+fn a_declared_size_above_the_limit_is_refused_before_decoding() {
+    let honest = encode(&vec![0u8; 100], &Metadata::default(), Format::Zstd).unwrap();
+    let descriptor_len = u32::from_le_bytes(honest[12..16].try_into().unwrap()) as usize;
+    let stored = &honest[32 + descriptor_len..honest.len() - 8];
+    let forged = forge(&honest, stored, 1 << 50);
+    let (result, peak) = peak_during(|| decode::<Vec<u8>>(&forged, MAX_PAYLOAD_BYTES));
+    assert!(
+        matches!(result, Err(FormatError::TooLarge { .. })),
+        "{result:?}"
+    );
+    assert!(peak < HOSTILE_CEILING, "peak {peak}");
+}
+
+#[test]
+fn an_honest_load_is_measured_too() {
+    // The counter works: loading a real 1 MiB model shows up in the peak.
+    let values = vec![0.5_f64; 1 << 17];
+    let bytes = encode(&values, &Metadata::default(), Format::Bincode).unwrap();
+    let (result, peak) = peak_during(|| decode::<Vec<f64>>(&bytes, MAX_PAYLOAD_BYTES));
+    assert_eq!(result.unwrap().1, values);
+    assert!(peak >= 1 << 20, "peak {peak}");
+}
