@@ -32,9 +32,13 @@ pub mod error;
 pub mod evaluate;
 pub mod format;
 pub mod persist;
+pub mod plot;
 pub mod prelude;
 pub mod rng;
 pub mod split;
 pub mod train;
 
 pub use error::Error;
+
+#[cfg(doctest)]
+mod book;
