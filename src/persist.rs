@@ -201,13 +201,14 @@ pub fn open<M: DeserializeOwned>(path: impl AsRef<Path>) -> Result<Loaded<M>, Pe
 ///
 /// ```
 /// use model_persistence::prelude::*;
-/// use model_persistence::persist::{PersistError, open_with_limit};
+/// use model_persistence::persist::open_with_limit;
 ///
 /// let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("wine.bin");
 /// save(&train(&load_wine())?, &path, Format::Bincode)?;
+/// // The model's payload is 115 bytes.
 /// let err = open_with_limit::<Model>(&path, 100).unwrap_err();
-/// assert!(matches!(err, PersistError::TooLarge { .. }));
+/// assert!(err.to_string().contains("too large: the payload is 115 bytes"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn open_with_limit<M: DeserializeOwned>(
