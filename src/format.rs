@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | 0 | 8 | magic `\x89MODEL\r\n`: binary, and a text-mode transfer visibly breaks it |
 //! | 8 | 2 | format version, [`VERSION`] |
-//! | 10 | 1 | codec: 1 bincode, 2 bincode + zstd, 3 JSON ([`Format`]) |
+//! | 10 | 1 | codec: 1 bincode, 2 bincode shuffled and zstd-compressed, 3 JSON ([`Format`]) |
 //! | 11 | 1 | reserved, 0 |
 //! | 12 | 4 | descriptor length `d` |
 //! | 16 | 8 | stored payload length `s` |
@@ -15,18 +15,26 @@
 //! | 32 + `d` | `s` | payload: the model, serialized with serde in the codec's encoding |
 //! | 32 + `d` + `s` | 8 | XXH3-64 checksum of every byte before it |
 //!
+//! Codec 2 shuffles the bincode bytes before zstd (level 3) compresses them: each 1 MiB chunk is
+//! rearranged so that the first bytes of every 8-byte lane come first, then the second bytes, and
+//! so on ([`crate::codec::shuffle`]); numbers that are close share their high bytes, which then
+//! form runs that compress well.
+//!
 //! Reading checks, in order: the magic, the version, the lengths against the file size, the
 //! checksum, the codec, the descriptor, the size limit, the model type, and only then decodes.
 //! Decoding never runs code from the file, and every allocation it makes is bounded by the
 //! declared and checked lengths (see [`decode`]).
 
-use std::any::type_name;
+use std::any::{Any, type_name};
+use std::io::{self, Read, Write};
 
-use bincode::error::DecodeError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
-use xxhash_rust::xxh3::xxh3_64;
+
+use crate::codec::{
+    HashReader, HashWriter, ShuffleReader, ShuffleWriter, bincode_len, read_bincode, write_bincode,
+};
 
 /// The first eight bytes of every model file.
 pub const MAGIC: [u8; 8] = *b"\x89MODEL\r\n";
@@ -214,54 +222,96 @@ pub enum FormatError {
     /// The model could not be encoded.
     #[error("cannot encode the model: {0}")]
     Encode(String),
+    /// Reading or writing failed.
+    #[error("{0}")]
+    Io(#[from] io::Error),
 }
 
-/// The bytes of a model file holding `model`, encoded in `format`, described by `metadata`.
+/// Writes the file for `model`, encoded in `format` and described by `metadata`, to `out`, and
+/// returns the number of bytes written. Large payloads stream through in chunks.
 ///
 /// ```
-/// use model_persistence::format::{Format, Metadata, MAGIC, encode};
+/// use model_persistence::format::{Format, Metadata, MAGIC, write};
 ///
-/// let bytes = encode(&vec![1.0_f64, 2.0], &Metadata::default(), Format::Bincode)?;
-/// assert!(bytes.starts_with(&MAGIC));
+/// let mut out = Vec::new();
+/// let bytes = write(&vec![1.0_f64, 2.0], &Metadata::default(), Format::Bincode, &mut out)?;
+/// assert!(out.starts_with(&MAGIC));
+/// assert_eq!(bytes, out.len() as u64);
 /// # Ok::<(), model_persistence::format::FormatError>(())
 /// ```
-pub fn encode<M: Serialize>(
+pub fn write<M: Serialize + Any, W: Write>(
     model: &M,
     metadata: &Metadata,
     format: Format,
-) -> Result<Vec<u8>, FormatError> {
+    out: W,
+) -> Result<u64, FormatError> {
     let descriptor = Descriptor {
         model_type: type_name::<M>().to_string(),
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
         metadata: metadata.clone(),
     };
     let descriptor = serde_json::to_vec(&descriptor).map_err(encode_error)?;
-    let payload = match format {
-        Format::Json => serde_json::to_vec_pretty(model).map_err(encode_error)?,
-        Format::Bincode | Format::Zstd => {
-            bincode::serde::encode_to_vec(model, bincode::config::standard())
-                .map_err(encode_error)?
+    let descriptor_len = u32::try_from(descriptor.len()).map_err(encode_error)?;
+    // Bincode streams straight to `out`; the other codecs need their stored length first.
+    let (stored, stored_len, decoded_len) = match format {
+        Format::Bincode => {
+            let len = bincode_len(model).map_err(encode_error)?;
+            (None, len, len)
+        }
+        Format::Zstd => {
+            let mut decoded = Counter(0);
+            let mut zstd = zstd::Encoder::new(Vec::new(), ZSTD_LEVEL)?;
+            zstd.set_pledged_src_size(None)?;
+            let mut shuffled = ShuffleWriter::new(zstd);
+            write_bincode(model, &mut Tee(&mut shuffled, &mut decoded))?;
+            let stored = shuffled.finish()?.finish()?;
+            let len = stored.len() as u64;
+            (Some(stored), len, decoded.0)
+        }
+        Format::Json => {
+            let stored = serde_json::to_vec_pretty(model).map_err(encode_error)?;
+            let len = stored.len() as u64;
+            (Some(stored), len, len)
         }
     };
-    let decoded_len = payload.len() as u64;
-    let stored = match format {
-        Format::Zstd => zstd::bulk::compress(&payload, ZSTD_LEVEL).map_err(encode_error)?,
-        Format::Bincode | Format::Json => payload,
-    };
 
-    let mut bytes = Vec::with_capacity(FIXED + descriptor.len() + stored.len() + CHECKSUM);
-    bytes.extend_from_slice(&MAGIC);
-    bytes.extend_from_slice(&VERSION.to_le_bytes());
-    bytes.push(format.code());
-    bytes.push(0);
-    let descriptor_len = u32::try_from(descriptor.len()).map_err(encode_error)?;
-    bytes.extend_from_slice(&descriptor_len.to_le_bytes());
-    bytes.extend_from_slice(&(stored.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&decoded_len.to_le_bytes());
-    bytes.extend_from_slice(&descriptor);
-    bytes.extend_from_slice(&stored);
-    let checksum = xxh3_64(&bytes);
-    bytes.extend_from_slice(&checksum.to_le_bytes());
+    let mut out = HashWriter::new(out);
+    let mut fixed = Vec::with_capacity(FIXED);
+    fixed.extend_from_slice(&MAGIC);
+    fixed.extend_from_slice(&VERSION.to_le_bytes());
+    fixed.push(format.code());
+    fixed.push(0);
+    fixed.extend_from_slice(&descriptor_len.to_le_bytes());
+    fixed.extend_from_slice(&stored_len.to_le_bytes());
+    fixed.extend_from_slice(&decoded_len.to_le_bytes());
+    out.write_all(&fixed)?;
+    out.write_all(&descriptor)?;
+    match stored {
+        None => write_bincode(model, &mut out)?,
+        Some(stored) => out.write_all(&stored)?,
+    }
+    let checksum = out.digest();
+    out.inner().write_all(&checksum.to_le_bytes())?;
+    out.flush()?;
+    Ok((FIXED + descriptor.len() + CHECKSUM) as u64 + stored_len)
+}
+
+/// The bytes of a model file holding `model`: [`write`] into memory.
+///
+/// ```
+/// use model_persistence::format::{Format, Metadata, MAGIC, encode};
+///
+/// let bytes = encode(&vec![1.0_f64, 2.0], &Metadata::default(), Format::Zstd)?;
+/// assert!(bytes.starts_with(&MAGIC));
+/// # Ok::<(), model_persistence::format::FormatError>(())
+/// ```
+pub fn encode<M: Serialize + Any>(
+    model: &M,
+    metadata: &Metadata,
+    format: Format,
+) -> Result<Vec<u8>, FormatError> {
+    let mut bytes = Vec::new();
+    write(model, metadata, format, &mut bytes)?;
     Ok(bytes)
 }
 
@@ -269,93 +319,86 @@ fn encode_error(err: impl std::fmt::Display) -> FormatError {
     FormatError::Encode(err.to_string())
 }
 
-/// A checked file, split into its parts.
-struct Parts<'a> {
+/// Counts the bytes written to it.
+struct Counter(u64);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes everything to both writers.
+struct Tee<'a, A, B>(&'a mut A, &'a mut B);
+
+impl<A: Write, B: Write> Write for Tee<'_, A, B> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.0.write(buf)?;
+        self.1.write_all(&buf[..n])?;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()?;
+        self.1.flush()
+    }
+}
+
+/// The checked fixed part and descriptor of a file, and where reading stands.
+struct Opened<R> {
     header: Header,
-    stored: &'a [u8],
+    input: HashReader<R>,
 }
 
-/// Checks everything but the payload's content and returns the file's [`Header`].
-///
-/// ```
-/// use model_persistence::format::{Format, Metadata, encode, read_header};
-///
-/// let meta = Metadata { features: Some(2), ..Metadata::default() };
-/// let bytes = encode(&vec![1.0_f64, 2.0], &meta, Format::Zstd)?;
-/// let header = read_header(&bytes)?;
-/// assert_eq!(header.format, Format::Zstd);
-/// assert_eq!(header.metadata.features, Some(2));
-/// # Ok::<(), model_persistence::format::FormatError>(())
-/// ```
-pub fn read_header(bytes: &[u8]) -> Result<Header, FormatError> {
-    parts(bytes, MAX_PAYLOAD_BYTES).map(|p| p.header)
-}
-
-fn parts(bytes: &[u8], limit: u64) -> Result<Parts<'_>, FormatError> {
-    if bytes.is_empty() {
+/// Reads and checks the fixed header and the descriptor of a file of `len` bytes.
+fn open_header<R: Read>(input: R, len: u64, limit: u64) -> Result<Opened<R>, FormatError> {
+    if len == 0 {
         return Err(FormatError::Empty);
     }
-    let found = bytes.len() as u64;
-    if !bytes.starts_with(&MAGIC) {
-        if bytes.len() < MAGIC.len() && MAGIC.starts_with(bytes) {
-            return Err(FormatError::Truncated {
-                expected: FIXED as u64,
-                found,
-            });
-        }
+    let mut input = HashReader::new(input);
+    let mut fixed = [0u8; FIXED];
+    let head = len.min(FIXED as u64) as usize;
+    input
+        .read_exact(&mut fixed[..head])
+        .map_err(|e| read_error(e, len))?;
+    if !fixed[..head.min(MAGIC.len())].eq(&MAGIC[..head.min(MAGIC.len())]) {
         return Err(FormatError::NotAModel);
     }
-    if bytes.len() < FIXED {
+    if head < FIXED {
         return Err(FormatError::Truncated {
             expected: FIXED as u64,
-            found,
+            found: len,
         });
     }
-    let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
-    let version = u16::from_le_bytes([bytes[8], bytes[9]]);
+    let u64_at = |at: usize| u64::from_le_bytes(fixed[at..at + 8].try_into().expect("8 bytes"));
+    let version = u16::from_le_bytes([fixed[8], fixed[9]]);
     match version {
         0 => return Err(FormatError::BadVersion(0)),
         v if v > VERSION => return Err(FormatError::NewerVersion { found: v }),
         _ => {}
     }
-    let descriptor_len = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes")) as u64;
+    let descriptor_len = u32::from_le_bytes(fixed[12..16].try_into().expect("4 bytes")) as u64;
     let (stored_len, decoded_len) = (u64_at(16), u64_at(24));
     let expected = (FIXED as u64 + CHECKSUM as u64)
         .checked_add(descriptor_len)
         .and_then(|n| n.checked_add(stored_len))
         .ok_or_else(|| FormatError::Corrupt("impossible lengths in the header".into()))?;
-    if found < expected {
-        return Err(FormatError::Truncated { expected, found });
+    if len < expected {
+        return Err(FormatError::Truncated {
+            expected,
+            found: len,
+        });
     }
-    if found > expected {
-        let extra = found - expected;
+    if len > expected {
+        let extra = len - expected;
         return Err(FormatError::Corrupt(format!(
             "{extra} bytes after the checksum"
         )));
-    }
-
-    let (body, tail) = bytes.split_at(bytes.len() - CHECKSUM);
-    let stored_sum = u64::from_le_bytes(tail.try_into().expect("8 bytes"));
-    let computed = xxh3_64(body);
-    if stored_sum != computed {
-        return Err(FormatError::Checksum {
-            stored: stored_sum,
-            computed,
-        });
-    }
-
-    let format = Format::from_code(bytes[10]).ok_or(FormatError::UnknownCodec(bytes[10]))?;
-    if bytes[11] != 0 {
-        return Err(FormatError::Corrupt(format!(
-            "reserved byte is {}",
-            bytes[11]
-        )));
-    }
-    let descriptor_end = FIXED + descriptor_len as usize;
-    let descriptor: Descriptor = serde_json::from_slice(&bytes[FIXED..descriptor_end])
-        .map_err(|e| FormatError::Corrupt(format!("descriptor: {e}")))?;
-    if format != Format::Zstd && decoded_len != stored_len {
-        return Err(FormatError::Corrupt("payload lengths differ".into()));
     }
     if decoded_len > limit {
         return Err(FormatError::TooLarge {
@@ -363,29 +406,191 @@ fn parts(bytes: &[u8], limit: u64) -> Result<Parts<'_>, FormatError> {
             limit,
         });
     }
-    let header = Header {
-        format_version: version,
-        format,
-        model_type: descriptor.model_type,
-        crate_version: descriptor.crate_version,
-        file_bytes: found,
-        stored_bytes: stored_len,
-        payload_bytes: decoded_len,
-        checksum: format!("{computed:016x}"),
-        metadata: descriptor.metadata,
+
+    // From here on, a problem may be damage: the checksum, checked first, says which.
+    let mut descriptor = vec![0; descriptor_len as usize];
+    input
+        .read_exact(&mut descriptor)
+        .map_err(|e| read_error(e, len))?;
+    let mut opened = Opened {
+        header: Header {
+            format_version: version,
+            format: Format::Bincode,
+            model_type: String::new(),
+            crate_version: String::new(),
+            file_bytes: len,
+            stored_bytes: stored_len,
+            payload_bytes: decoded_len,
+            checksum: String::new(),
+            metadata: Metadata::default(),
+        },
+        input,
     };
-    Ok(Parts {
-        header,
-        stored: &body[descriptor_end..],
-    })
+    let format = match Format::from_code(fixed[10]) {
+        Some(format) => format,
+        None => return Err(opened.damage_or(FormatError::UnknownCodec(fixed[10]))),
+    };
+    if fixed[11] != 0 {
+        let err = FormatError::Corrupt(format!("reserved byte is {}", fixed[11]));
+        return Err(opened.damage_or(err));
+    }
+    if format != Format::Zstd && decoded_len != stored_len {
+        let err = FormatError::Corrupt("payload lengths differ".into());
+        return Err(opened.damage_or(err));
+    }
+    let descriptor: Descriptor = match serde_json::from_slice(&descriptor) {
+        Ok(descriptor) => descriptor,
+        Err(e) => return Err(opened.damage_or(FormatError::Corrupt(format!("descriptor: {e}")))),
+    };
+    opened.header.format = format;
+    opened.header.model_type = descriptor.model_type;
+    opened.header.crate_version = descriptor.crate_version;
+    opened.header.metadata = descriptor.metadata;
+    Ok(opened)
 }
 
-/// Checks `bytes` and decodes the model of type `M` they hold, with a payload of at most `limit`
-/// bytes once decompressed.
+impl<R: Read> Opened<R> {
+    /// Reads, through the checksum, whatever is left before the stored checksum; returns how
+    /// many bytes that was.
+    fn drain(&mut self) -> Result<u64, FormatError> {
+        let len = self.header.file_bytes;
+        let left = (len - CHECKSUM as u64).saturating_sub(self.input.bytes_read());
+        let drained = io::copy(&mut (&mut self.input).take(left), &mut io::sink())
+            .map_err(|e| read_error(e, len))?;
+        if drained < left {
+            return Err(FormatError::Truncated {
+                expected: len,
+                found: len - (left - drained),
+            });
+        }
+        Ok(drained)
+    }
+
+    /// Checks that the payload was read to its end, then the checksum.
+    fn finish_payload(&mut self) -> Result<(), FormatError> {
+        match self.drain()? {
+            0 => self.finish(),
+            extra => Err(self.damage_or(FormatError::Corrupt(format!(
+                "{extra} bytes after the model"
+            )))),
+        }
+    }
+
+    /// Finishes reading at the checksum, which every byte so far has gone through.
+    fn finish(&mut self) -> Result<(), FormatError> {
+        let computed = self.input.digest();
+        let mut stored = [0u8; CHECKSUM];
+        let len = self.header.file_bytes;
+        self.input
+            .inner()
+            .read_exact(&mut stored)
+            .map_err(|e| read_error(e, len))?;
+        let stored = u64::from_le_bytes(stored);
+        if stored != computed {
+            return Err(FormatError::Checksum { stored, computed });
+        }
+        self.header.checksum = format!("{computed:016x}");
+        Ok(())
+    }
+
+    /// The error to report for `err` found before the end: a checksum mismatch if the file is
+    /// damaged (the likelier cause), else `err` itself.
+    fn damage_or(&mut self, err: FormatError) -> FormatError {
+        if let Err(e) = self.drain() {
+            return e;
+        }
+        match self.finish() {
+            Ok(()) => err,
+            Err(damage) => damage,
+        }
+    }
+}
+
+/// An I/O error while reading a file that announced `len` bytes.
+fn read_error(err: io::Error, len: u64) -> FormatError {
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        FormatError::Truncated {
+            expected: len,
+            found: len.saturating_sub(1),
+        }
+    } else {
+        FormatError::Io(err)
+    }
+}
+
+/// Reads a model of type `M` from `input`, a file of `len` bytes, with a payload of at most
+/// `limit` bytes once decompressed. The checksum covers everything read; a decoding problem is
+/// reported as damage when the checksum disagrees.
 ///
-/// Memory stays bounded on hostile input: the decompressor stops at the declared length, bincode
-/// may claim at most four times the payload for one container, and serde's collections grow only
-/// as elements actually arrive.
+/// ```
+/// use model_persistence::format::{Format, Metadata, MAX_PAYLOAD_BYTES, encode, read};
+///
+/// let bytes = encode(&vec![1.5_f64, 2.5], &Metadata::default(), Format::Zstd)?;
+/// let (header, model) = read::<Vec<f64>, _>(&bytes[..], bytes.len() as u64, MAX_PAYLOAD_BYTES)?;
+/// assert_eq!(model, vec![1.5, 2.5]);
+/// assert_eq!(header.format, Format::Zstd);
+/// # Ok::<(), model_persistence::format::FormatError>(())
+/// ```
+pub fn read<M: DeserializeOwned + Any, R: Read>(
+    input: R,
+    len: u64,
+    limit: u64,
+) -> Result<(Header, M), FormatError> {
+    let mut opened = open_header(input, len, limit)?;
+    if opened.header.model_type != type_name::<M>() {
+        let err = FormatError::WrongType {
+            expected: type_name::<M>().to_string(),
+            found: opened.header.model_type.clone(),
+        };
+        return Err(opened.damage_or(err));
+    }
+    let (stored, decoded) = (opened.header.stored_bytes, opened.header.payload_bytes);
+    let mut payload = (&mut opened.input).take(stored);
+    let payload = &mut payload;
+    let model = match opened.header.format {
+        Format::Bincode => read_bincode(payload, stored),
+        Format::Zstd => decompressor(payload).and_then(|unzstd| {
+            let mut unshuffled = ShuffleReader::new(unzstd, decoded);
+            let model = read_bincode(&mut unshuffled, decoded)?;
+            // Nothing may follow the model in the decompressed stream.
+            match unshuffled.into_inner().read(&mut [0u8; 1])? {
+                0 => Ok(model),
+                _ => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "data after the model",
+                )),
+            }
+        }),
+        Format::Json => {
+            serde_json::from_reader(io::BufReader::new(payload)).map_err(io::Error::from)
+        }
+    };
+    match model {
+        Ok(model) => {
+            opened.finish_payload()?;
+            Ok((opened.header, model))
+        }
+        Err(e) => {
+            let err = match e.kind() {
+                io::ErrorKind::Other
+                | io::ErrorKind::InvalidData
+                | io::ErrorKind::UnexpectedEof => FormatError::Corrupt(e.to_string()),
+                _ => FormatError::Io(e),
+            };
+            Err(opened.damage_or(err))
+        }
+    }
+}
+
+/// A zstd decoder that refuses frames asking for more than 16 MiB of window; our writer's use at
+/// most 2 MiB (level 3), and zstd would otherwise allow up to 128 MiB.
+fn decompressor<R: Read>(stored: R) -> io::Result<impl Read> {
+    let mut decoder = zstd::Decoder::new(stored)?;
+    decoder.window_log_max(24)?;
+    Ok(decoder)
+}
+
+/// Checks `bytes` and decodes the model of type `M` they hold: [`read`] from memory.
 ///
 /// ```
 /// use model_persistence::format::{Format, FormatError, Metadata, MAX_PAYLOAD_BYTES, decode, encode};
@@ -396,100 +601,59 @@ fn parts(bytes: &[u8], limit: u64) -> Result<Parts<'_>, FormatError> {
 /// assert!(matches!(decode::<String>(&bytes, MAX_PAYLOAD_BYTES), Err(FormatError::WrongType { .. })));
 /// # Ok::<(), FormatError>(())
 /// ```
-pub fn decode<M: DeserializeOwned>(bytes: &[u8], limit: u64) -> Result<(Header, M), FormatError> {
-    let Parts { header, stored } = parts(bytes, limit)?;
-    if header.model_type != type_name::<M>() {
-        return Err(FormatError::WrongType {
-            expected: type_name::<M>().to_string(),
-            found: header.model_type,
-        });
-    }
-    let model = match header.format {
-        Format::Bincode => decode_bincode(stored)?,
-        Format::Zstd => decode_bincode(&decompress(stored, header.payload_bytes)?)?,
-        Format::Json => {
-            serde_json::from_slice(stored).map_err(|e| FormatError::Corrupt(e.to_string()))?
-        }
-    };
-    Ok((header, model))
+pub fn decode<M: DeserializeOwned + Any>(
+    bytes: &[u8],
+    limit: u64,
+) -> Result<(Header, M), FormatError> {
+    read(bytes, bytes.len() as u64, limit)
 }
 
-/// Checks `bytes` as [`read_header`] does and also decompresses the payload, without decoding it:
-/// everything that can be verified without knowing the model's type.
+/// Checks everything that can be checked without knowing the model's type, decompressing the
+/// payload without keeping it, and returns the header.
+///
+/// ```
+/// use model_persistence::format::{Format, Metadata, encode, verify_from};
+///
+/// let bytes = encode(&"a model", &Metadata::default(), Format::Zstd)?;
+/// assert_eq!(verify_from(&bytes[..], bytes.len() as u64)?.model_type, "&str");
+/// # Ok::<(), model_persistence::format::FormatError>(())
+/// ```
+pub fn verify_from<R: Read>(input: R, len: u64) -> Result<Header, FormatError> {
+    let mut opened = open_header(input, len, MAX_PAYLOAD_BYTES)?;
+    if opened.header.format == Format::Zstd {
+        let (stored, decoded) = (opened.header.stored_bytes, opened.header.payload_bytes);
+        let mut payload = (&mut opened.input).take(stored);
+        let counted = decompressor(&mut payload)
+            .and_then(|d| io::copy(&mut d.take(decoded + 1), &mut io::sink()));
+        match counted {
+            Ok(n) if n == decoded => {}
+            Ok(n) => {
+                let err = FormatError::Corrupt(format!(
+                    "zstd payload is {n} bytes, the header says {decoded}"
+                ));
+                return Err(opened.damage_or(err));
+            }
+            Err(e) => return Err(opened.damage_or(FormatError::Corrupt(format!("zstd: {e}")))),
+        }
+    }
+    // The rest of the payload was not decoded, but it goes through the checksum.
+    opened.drain()?;
+    opened.finish()?;
+    Ok(opened.header)
+}
+
+/// [`verify_from`] on bytes in memory.
 ///
 /// ```
 /// use model_persistence::format::{Format, Metadata, encode, verify};
 ///
-/// let bytes = encode(&"a model", &Metadata::default(), Format::Zstd)?;
-/// assert_eq!(verify(&bytes)?.model_type, "&str");
+/// let meta = Metadata { features: Some(2), ..Metadata::default() };
+/// let bytes = encode(&vec![1.0_f64, 2.0], &meta, Format::Zstd)?;
+/// assert_eq!(verify(&bytes)?.metadata.features, Some(2));
 /// # Ok::<(), model_persistence::format::FormatError>(())
 /// ```
 pub fn verify(bytes: &[u8]) -> Result<Header, FormatError> {
-    let Parts { header, stored } = parts(bytes, MAX_PAYLOAD_BYTES)?;
-    if header.format == Format::Zstd {
-        decompress(stored, header.payload_bytes)?;
-    }
-    Ok(header)
-}
-
-/// Decompresses a zstd frame that must expand to exactly `len` bytes, never holding more.
-fn decompress(stored: &[u8], len: u64) -> Result<Vec<u8>, FormatError> {
-    use std::io::Read;
-    let corrupt = |e: std::io::Error| FormatError::Corrupt(format!("zstd: {e}"));
-    let mut decoder = zstd::stream::read::Decoder::with_buffer(stored).map_err(corrupt)?;
-    // Our writer's frames use windows of at most 2 MiB (level 3); refuse a frame that asks the
-    // decoder for more than 16 MiB of window, which zstd would otherwise allow up to 128 MiB.
-    decoder.window_log_max(24).map_err(corrupt)?;
-    let mut out = Vec::new();
-    // Grows with the data that really comes out, so a lying header costs nothing.
-    decoder
-        .take(len + 1)
-        .read_to_end(&mut out)
-        .map_err(corrupt)?;
-    if out.len() as u64 != len {
-        return Err(FormatError::Corrupt(format!(
-            "zstd payload is {} bytes, the header says {len}",
-            out.len()
-        )));
-    }
-    Ok(out)
-}
-
-/// Decodes bincode with a limit on container claims of the smallest power of four at or above
-/// the payload's size (bincode's limit is a compile-time constant, hence the ladder).
-fn decode_bincode<M: DeserializeOwned>(payload: &[u8]) -> Result<M, FormatError> {
-    macro_rules! with_limit {
-        ($($shift:literal),*) => {
-            $(if payload.len() <= 1usize << $shift {
-                return finish(bincode::serde::decode_from_slice(
-                    payload,
-                    bincode::config::standard().with_limit::<{ 1usize << $shift }>(),
-                ), payload.len());
-            })*
-        };
-    }
-    with_limit!(16, 18, 20, 22, 24, 26, 28, 30, 32);
-    Err(FormatError::TooLarge {
-        bytes: payload.len() as u64,
-        limit: 1 << 32,
-    })
-}
-
-fn finish<M>(decoded: Result<(M, usize), DecodeError>, len: usize) -> Result<M, FormatError> {
-    match decoded {
-        Ok((model, used)) if used == len => Ok(model),
-        Ok((_, used)) => Err(FormatError::Corrupt(format!(
-            "{} bytes left after the model",
-            len - used
-        ))),
-        Err(DecodeError::UnexpectedEnd { .. }) => Err(FormatError::Corrupt(
-            "the payload ends before the model does".into(),
-        )),
-        Err(DecodeError::LimitExceeded) => Err(FormatError::Corrupt(
-            "a length field claims more data than the file holds".into(),
-        )),
-        Err(e) => Err(FormatError::Corrupt(e.to_string())),
-    }
+    verify_from(bytes, bytes.len() as u64)
 }
 
 impl std::fmt::Display for Header {

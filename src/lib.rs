@@ -27,6 +27,7 @@
 //! ```
 
 pub mod article;
+pub mod codec;
 pub mod data;
 pub mod error;
 pub mod evaluate;

@@ -5,8 +5,9 @@
 //! and renamed over the target, so a crash leaves either the old file or the new one. Loading
 //! checks the file before decoding anything and never runs code from it, unlike pickle.
 
-use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::any::Any;
+use std::fs::File;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -14,7 +15,7 @@ use serde::de::DeserializeOwned;
 use thiserror::Error;
 
 pub use crate::format::{Format, FormatError, Header, MAX_PAYLOAD_BYTES, Metadata};
-use crate::format::{decode, encode, verify};
+use crate::format::{read, verify_from, write};
 
 /// Why a model could not be saved or loaded; the message names the file and fits on one line.
 #[derive(Debug, Error)]
@@ -97,7 +98,7 @@ pub struct Loaded<M> {
 /// assert!(bytes > 13 * 8);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn save<M: Serialize>(
+pub fn save<M: Serialize + Any>(
     model: &M,
     path: impl AsRef<Path>,
     format: Format,
@@ -117,27 +118,29 @@ pub fn save<M: Serialize>(
 /// assert_eq!(inspect(&path)?.metadata.features, Some(13));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn save_with<M: Serialize>(
+pub fn save_with<M: Serialize + Any>(
     model: &M,
     metadata: &Metadata,
     path: impl AsRef<Path>,
     format: Format,
 ) -> Result<u64, PersistError> {
     let path = path.as_ref();
-    let bytes = encode(model, metadata, format).map_err(|e| PersistError::format(path, e))?;
-    write_atomically(path, |file| file.write_all(&bytes)).map_err(|e| PersistError::io(path, e))?;
-    Ok(bytes.len() as u64)
+    write_atomically(path, |file| write(model, metadata, format, file))
 }
 
 // ANCHOR: atomic
 /// Runs `write` on a new temporary file next to `path`, syncs it and renames it over `path`.
 /// On any error the temporary file is removed and `path` is untouched.
-fn write_atomically(
+fn write_atomically<T>(
     path: &Path,
-    write: impl FnOnce(&mut File) -> io::Result<()>,
-) -> io::Result<()> {
+    write: impl FnOnce(&mut File) -> Result<T, FormatError>,
+) -> Result<T, PersistError> {
+    let io_err = |e| PersistError::io(path, e);
     let name = path.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file")
+        io_err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the path does not name a file",
+        ))
     })?;
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -151,15 +154,14 @@ fn write_atomically(
     builder.prefix(&prefix);
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut temp = builder.tempfile_in(dir)?;
-    write(temp.as_file_mut())?;
-    temp.as_file_mut().flush()?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
+    let mut temp = builder.tempfile_in(dir).map_err(io_err)?;
+    let written = write(temp.as_file_mut()).map_err(|e| PersistError::format(path, e))?;
+    temp.as_file().sync_all().map_err(io_err)?;
+    temp.persist(path).map_err(|e| io_err(e.error))?;
     // Make the rename itself durable.
     #[cfg(unix)]
-    File::open(dir)?.sync_all()?;
-    Ok(())
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io_err)?;
+    Ok(written)
 }
 // ANCHOR_END: atomic
 
@@ -176,7 +178,7 @@ fn write_atomically(
 /// assert_eq!(reloaded, model);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn load<M: DeserializeOwned>(path: impl AsRef<Path>) -> Result<M, PersistError> {
+pub fn load<M: DeserializeOwned + Any>(path: impl AsRef<Path>) -> Result<M, PersistError> {
     open(path).map(|loaded| loaded.model)
 }
 
@@ -193,7 +195,7 @@ pub fn load<M: DeserializeOwned>(path: impl AsRef<Path>) -> Result<M, PersistErr
 /// assert_eq!(loaded.model.params().len(), 13);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn open<M: DeserializeOwned>(path: impl AsRef<Path>) -> Result<Loaded<M>, PersistError> {
+pub fn open<M: DeserializeOwned + Any>(path: impl AsRef<Path>) -> Result<Loaded<M>, PersistError> {
     open_with_limit(path, MAX_PAYLOAD_BYTES)
 }
 
@@ -211,13 +213,13 @@ pub fn open<M: DeserializeOwned>(path: impl AsRef<Path>) -> Result<Loaded<M>, Pe
 /// assert!(err.to_string().contains("too large: the payload is 115 bytes"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn open_with_limit<M: DeserializeOwned>(
+pub fn open_with_limit<M: DeserializeOwned + Any>(
     path: impl AsRef<Path>,
     limit: u64,
 ) -> Result<Loaded<M>, PersistError> {
     let path = path.as_ref();
-    let bytes = read_bounded(path, limit)?;
-    let (header, model) = decode(&bytes, limit).map_err(|e| PersistError::format(path, e))?;
+    let (file, len) = open_bounded(path, limit)?;
+    let (header, model) = read(file, len, limit).map_err(|e| PersistError::format(path, e))?;
     Ok(Loaded { header, model })
 }
 
@@ -234,14 +236,16 @@ pub fn open_with_limit<M: DeserializeOwned>(
 /// ```
 pub fn inspect(path: impl AsRef<Path>) -> Result<Header, PersistError> {
     let path = path.as_ref();
-    let bytes = read_bounded(path, MAX_PAYLOAD_BYTES)?;
-    verify(&bytes).map_err(|e| PersistError::format(path, e))
+    let (file, len) = open_bounded(path, MAX_PAYLOAD_BYTES)?;
+    verify_from(file, len).map_err(|e| PersistError::format(path, e))
 }
 
-/// Reads the whole file, refusing one larger than `limit` plus room for the header.
-fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, PersistError> {
+/// Opens the file for reading and returns its length, refusing a folder or a file larger than
+/// `limit` plus room for the header.
+fn open_bounded(path: &Path, limit: u64) -> Result<(File, u64), PersistError> {
     let io_err = |e| PersistError::io(path, e);
-    let meta = fs::metadata(path).map_err(io_err)?;
+    let file = File::open(path).map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
     if meta.is_dir() {
         return Err(PersistError::IsDirectory { path: path.into() });
     }
@@ -254,27 +258,13 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, PersistError> {
             limit: max,
         });
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // `take` guards against a file that grows while we read it.
-    File::open(path)
-        .map_err(io_err)?
-        .take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_err)?;
-    if bytes.len() as u64 > max {
-        let bytes = bytes.len() as u64;
-        return Err(PersistError::TooLarge {
-            path: path.into(),
-            bytes,
-            limit: max,
-        });
-    }
-    Ok(bytes)
+    Ok((file, meta.len()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn a_writer_failing_half_way_leaves_the_old_file_and_no_temporary_file() {
@@ -284,8 +274,8 @@ mod tests {
         let before = fs::read(&path).unwrap();
 
         let failed = write_atomically(&path, |file| {
-            file.write_all(&[0xAB; 4096])?;
-            Err(io::Error::other("disk full half-way"))
+            io::Write::write_all(file, &[0xAB; 4096])?;
+            Err::<(), _>(io::Error::other("disk full half-way").into())
         });
         assert!(failed.is_err());
         assert_eq!(fs::read(&path).unwrap(), before);

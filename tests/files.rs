@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use model_persistence::format::{FormatError, MAGIC};
+use model_persistence::format::{FormatError, MAGIC, MAX_PAYLOAD_BYTES, decode};
 use model_persistence::persist::{PersistError, inspect, open};
 use model_persistence::prelude::*;
 
@@ -32,25 +32,35 @@ fn every_bit_flip_and_truncation_is_rejected() {
         let bytes = fs::read(&original).unwrap();
         let model = load::<Model>(&original).unwrap();
 
+        // In memory, the loader's own code path without the file system: thousands of cases.
         let mut flips = 0;
         for i in 0..bytes.len() * 8 {
             let mut damaged = bytes.clone();
             damaged[i / 8] ^= 1 << (i % 8);
-            fs::write(&path, &damaged).unwrap();
-            assert!(
-                load::<Model>(&path).is_err(),
-                "{format:?}: flip of bit {i} was accepted"
-            );
+            let result = decode::<Model>(&damaged, MAX_PAYLOAD_BYTES);
+            assert!(result.is_err(), "{format:?}: flip of bit {i} was accepted");
             flips += 1;
         }
         let mut cuts = 0;
         for len in 0..bytes.len() {
-            fs::write(&path, &bytes[..len]).unwrap();
+            let result = decode::<Model>(&bytes[..len], MAX_PAYLOAD_BYTES);
             assert!(
-                load::<Model>(&path).is_err(),
+                result.is_err(),
                 "{format:?}: truncation to {len} was accepted"
             );
             cuts += 1;
+        }
+        // And through files, a sample of each.
+        for (i, len) in [0, 7, 31, bytes.len() / 2, bytes.len() - 1]
+            .into_iter()
+            .enumerate()
+        {
+            let mut damaged = bytes.clone();
+            damaged[len] ^= 0x40;
+            fs::write(&path, &damaged).unwrap();
+            assert!(load::<Model>(&path).is_err(), "{format:?}: flip {i}");
+            fs::write(&path, &bytes[..len]).unwrap();
+            assert!(load::<Model>(&path).is_err(), "{format:?}: cut {i}");
         }
         println!(
             "{}: {} bytes, {flips} bit flips and {cuts} truncations rejected",

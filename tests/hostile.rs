@@ -6,6 +6,7 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use model_persistence::codec::ShuffleWriter;
 use model_persistence::format::{FormatError, MAX_PAYLOAD_BYTES, Metadata, decode, encode};
 use model_persistence::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
@@ -90,7 +91,9 @@ fn a_length_prefix_of_2_pow_60_elements_is_refused_without_allocating() {
 
     // The same claim in a compressed file.
     let honest = encode(&model, &Metadata::default(), Format::Zstd).unwrap();
-    let packed = zstd::encode_all(&payload[..], 3).unwrap();
+    let mut shuffled = ShuffleWriter::new(Vec::new());
+    shuffled.write_all(&payload).unwrap();
+    let packed = zstd::encode_all(&shuffled.finish().unwrap()[..], 3).unwrap();
     let forged = forge(&honest, &packed, payload.len() as u64);
     let (result, peak) = peak_during(|| decode::<Model>(&forged, MAX_PAYLOAD_BYTES));
     assert!(matches!(result, Err(FormatError::Corrupt(_))));

@@ -1,0 +1,491 @@
+//! The streaming pieces under [`crate::format`]: a checksum that is computed as bytes pass, the
+//! byte shuffle that helps zstd on numbers, and bincode with bounded decoding and a bulk path for
+//! `f64` arrays.
+//!
+//! Everything streams in chunks of [`CHUNK`] bytes, so saving or loading a large model never holds
+//! a second copy of it: the file's bytes are hashed while they are still in the cache.
+
+use std::any::Any;
+use std::io::{self, Read, Write};
+
+use bincode::error::{DecodeError, EncodeError};
+use ndarray::Array1;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use xxhash_rust::xxh3::Xxh3;
+
+/// The size of the pieces data moves in.
+pub const CHUNK: usize = 1 << 20;
+/// Bytes per lane of the shuffle: the size of an `f64`.
+const LANE: usize = 8;
+
+/// A writer that hashes (XXH3-64) every byte it passes on.
+///
+/// ```
+/// use std::io::Write;
+/// use model_persistence::codec::HashWriter;
+///
+/// let mut out = HashWriter::new(Vec::new());
+/// out.write_all(b"model")?;
+/// assert_eq!(out.digest(), xxhash_rust::xxh3::xxh3_64(b"model"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct HashWriter<W> {
+    inner: W,
+    hasher: Xxh3,
+}
+
+impl<W: Write> HashWriter<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        HashWriter {
+            inner,
+            hasher: Xxh3::new(),
+        }
+    }
+
+    /// The checksum of everything written so far.
+    pub fn digest(&self) -> u64 {
+        self.hasher.digest()
+    }
+
+    /// The wrapped writer, to write what must not be hashed (the checksum itself).
+    pub fn inner(&mut self) -> &mut W {
+        &mut self.inner
+    }
+}
+
+impl<W: Write> Write for HashWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A reader that hashes (XXH3-64) every byte it hands out.
+///
+/// ```
+/// use std::io::Read;
+/// use model_persistence::codec::HashReader;
+///
+/// let mut input = HashReader::new(&b"model"[..]);
+/// let mut text = String::new();
+/// input.read_to_string(&mut text)?;
+/// assert_eq!(input.digest(), xxhash_rust::xxh3::xxh3_64(b"model"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct HashReader<R> {
+    inner: R,
+    hasher: Xxh3,
+    count: u64,
+}
+
+impl<R: Read> HashReader<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> Self {
+        HashReader {
+            inner,
+            hasher: Xxh3::new(),
+            count: 0,
+        }
+    }
+
+    /// How many bytes have been read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.count
+    }
+
+    /// The checksum of everything read so far.
+    pub fn digest(&self) -> u64 {
+        self.hasher.digest()
+    }
+
+    /// The wrapped reader, to read what must not be hashed (the checksum itself).
+    pub fn inner(&mut self) -> &mut R {
+        &mut self.inner
+    }
+}
+
+impl<R: Read> Read for HashReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+/// Groups the bytes of each chunk by their position in an 8-byte lane: all first bytes, then
+/// all second bytes, and so on. Exponents and high mantissa bytes of neighbouring `f64` values
+/// repeat, so after the shuffle a compressor finds long runs it would otherwise miss (the idea of
+/// Blosc and HDF5's shuffle filter). Bytes past the last whole lane stay where they are.
+///
+/// ```
+/// use model_persistence::codec::{shuffle, unshuffle};
+///
+/// let data: Vec<u8> = (0..20).collect();
+/// let mut out = vec![0; 20];
+/// shuffle(&data, &mut out);
+/// assert_eq!(&out[..4], &[0, 8, 1, 9]);
+/// let mut back = vec![0; 20];
+/// unshuffle(&out, &mut back);
+/// assert_eq!(back, data);
+/// ```
+pub fn shuffle(data: &[u8], out: &mut [u8]) {
+    let lanes = data.len() / LANE;
+    for (i, lane) in data.chunks_exact(LANE).enumerate() {
+        for (byte, &value) in lane.iter().enumerate() {
+            out[byte * lanes + i] = value;
+        }
+    }
+    out[lanes * LANE..].copy_from_slice(&data[lanes * LANE..]);
+}
+
+/// Undoes [`shuffle`].
+///
+/// ```
+/// use model_persistence::codec::unshuffle;
+///
+/// let mut out = [0; 4];
+/// unshuffle(&[1, 2, 3, 4], &mut out);
+/// assert_eq!(out, [1, 2, 3, 4]);
+/// ```
+pub fn unshuffle(data: &[u8], out: &mut [u8]) {
+    let lanes = data.len() / LANE;
+    for (i, lane) in out.chunks_exact_mut(LANE).enumerate() {
+        for (byte, value) in lane.iter_mut().enumerate() {
+            *value = data[byte * lanes + i];
+        }
+    }
+    out[lanes * LANE..].copy_from_slice(&data[lanes * LANE..]);
+}
+
+/// A writer that shuffles each [`CHUNK`] of what it is given before passing it on.
+///
+/// ```
+/// use std::io::Write;
+/// use model_persistence::codec::ShuffleWriter;
+///
+/// let mut out = ShuffleWriter::new(Vec::new());
+/// out.write_all(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])?;
+/// assert_eq!(&out.finish()?[..4], &[1, 9, 2, 10]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct ShuffleWriter<W: Write> {
+    inner: W,
+    pending: Vec<u8>,
+    shuffled: Vec<u8>,
+}
+
+impl<W: Write> ShuffleWriter<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        // Buffers grow with use, so a small model costs no megabyte-sized allocation.
+        let (pending, shuffled) = (Vec::new(), Vec::new());
+        ShuffleWriter {
+            inner,
+            pending,
+            shuffled,
+        }
+    }
+
+    fn emit(&mut self) -> io::Result<()> {
+        self.shuffled.resize(self.pending.len(), 0);
+        shuffle(&self.pending, &mut self.shuffled);
+        self.inner.write_all(&self.shuffled)?;
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Shuffles and writes the last, partial chunk and returns the wrapped writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.emit()?;
+        Ok(self.inner)
+    }
+}
+
+impl<W: Write> Write for ShuffleWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = buf.len().min(CHUNK - self.pending.len());
+        self.pending.extend_from_slice(&buf[..n]);
+        if self.pending.len() == CHUNK {
+            self.emit()?;
+        }
+        Ok(n)
+    }
+
+    /// Passes on a flush without emitting a partial chunk: chunk edges must not depend on it.
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A reader that undoes [`ShuffleWriter`], chunk by chunk, for a stream of `len` bytes; it
+/// never reads past them, and a stream that ends early is an error.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use model_persistence::codec::{ShuffleReader, ShuffleWriter};
+///
+/// let data: Vec<u8> = (0..=255).cycle().take(3_000_000).collect();
+/// let mut writer = ShuffleWriter::new(Vec::new());
+/// writer.write_all(&data)?;
+/// let mut back = Vec::new();
+/// ShuffleReader::new(&writer.finish()?[..], 3_000_000).read_to_end(&mut back)?;
+/// assert_eq!(back, data);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct ShuffleReader<R> {
+    inner: R,
+    remaining: u64,
+    shuffled: Vec<u8>,
+    ready: Vec<u8>,
+    at: usize,
+}
+
+impl<R: Read> ShuffleReader<R> {
+    /// Wraps `inner`, which holds `len` shuffled bytes.
+    pub fn new(inner: R, len: u64) -> Self {
+        let (shuffled, ready) = (Vec::new(), Vec::new());
+        ShuffleReader {
+            inner,
+            remaining: len,
+            shuffled,
+            ready,
+            at: 0,
+        }
+    }
+
+    /// The wrapped reader, positioned after the `len` bytes.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+impl<R: Read> Read for ShuffleReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.at == self.ready.len() {
+            // Unshuffle the next chunk whole: the writer's chunk edges are every CHUNK bytes.
+            let size = self.remaining.min(CHUNK as u64) as usize;
+            self.shuffled.resize(size, 0);
+            self.inner.read_exact(&mut self.shuffled)?;
+            self.remaining -= size as u64;
+            self.ready.resize(size, 0);
+            unshuffle(&self.shuffled, &mut self.ready);
+            self.at = 0;
+        }
+        let n = buf.len().min(self.ready.len() - self.at);
+        buf[..n].copy_from_slice(&self.ready[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+fn config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+/// The values of a model that is one contiguous run of `f64` (an `Array1<f64>` or a
+/// `Vec<f64>`), with the bincode bytes that come before them. Such a model is written and read
+/// in one block instead of one element at a time; the bytes are those bincode's serde path
+/// writes, which a test checks.
+fn f64_block<M: Any>(model: &M) -> Option<(Vec<u8>, &[f64])> {
+    if cfg!(target_endian = "big") {
+        return None;
+    }
+    let any = model as &dyn Any;
+    if let Some(array) = any.downcast_ref::<Array1<f64>>() {
+        let values = array.as_slice()?;
+        // ndarray's serde form: format version 1, the shape, then the elements as a sequence.
+        let prefix = bincode::encode_to_vec((1u8, values.len(), values.len()), config()).ok()?;
+        return Some((prefix, values));
+    }
+    let values = any.downcast_ref::<Vec<f64>>()?;
+    Some((bincode::encode_to_vec(values.len(), config()).ok()?, values))
+}
+
+/// The number of bytes bincode will write for `model`.
+///
+/// ```
+/// use model_persistence::codec::bincode_len;
+///
+/// assert_eq!(bincode_len(&vec![1.0_f64; 1000])?, 3 + 8000);
+/// # Ok::<(), bincode::error::EncodeError>(())
+/// ```
+pub fn bincode_len<M: Serialize + Any>(model: &M) -> Result<u64, EncodeError> {
+    if let Some((prefix, values)) = f64_block(model) {
+        return Ok((prefix.len() + size_of_val(values)) as u64);
+    }
+    let mut size = bincode::enc::write::SizeWriter::default();
+    bincode::serde::encode_into_writer(model, &mut size, config())?;
+    Ok(size.bytes_written as u64)
+}
+
+/// Writes `model` as bincode to `out`.
+///
+/// ```
+/// use model_persistence::codec::write_bincode;
+///
+/// let mut out = Vec::new();
+/// write_bincode(&vec![0.5_f64, 1.5], &mut out)?;
+/// assert_eq!(out, bincode::serde::encode_to_vec(vec![0.5_f64, 1.5], bincode::config::standard())?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_bincode<M: Serialize + Any, W: Write>(model: &M, out: &mut W) -> io::Result<()> {
+    if let Some((prefix, values)) = f64_block(model) {
+        out.write_all(&prefix)?;
+        for chunk in values.chunks(CHUNK / 8) {
+            out.write_all(bytemuck::cast_slice(chunk))?;
+        }
+        return Ok(());
+    }
+    let mut buffered = io::BufWriter::with_capacity(CHUNK / 16, out);
+    bincode::serde::encode_into_std_write(model, &mut buffered, config()).map_err(|e| match e {
+        EncodeError::Io { inner, .. } => inner,
+        other => io::Error::other(other.to_string()),
+    })?;
+    buffered.flush()
+}
+
+/// Reads a model of type `M` from exactly `len` bytes of bincode in `input`.
+///
+/// Memory stays bounded on hostile input: bincode may claim at most four times `len` for one
+/// container, serde's collections grow only as elements actually arrive, and the `f64` block
+/// path allocates only after checking its length against `len`.
+///
+/// ```
+/// use model_persistence::codec::read_bincode;
+///
+/// let bytes = bincode::serde::encode_to_vec(vec![0.5_f64, 1.5], bincode::config::standard())?;
+/// let values: Vec<f64> = read_bincode(&bytes[..], bytes.len() as u64)?;
+/// assert_eq!(values, vec![0.5, 1.5]);
+/// assert!(read_bincode::<Vec<f64>, _>(&bytes[..], bytes.len() as u64 + 1).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_bincode<M: DeserializeOwned + Any, R: Read>(input: R, len: u64) -> io::Result<M> {
+    let mut input = input.take(len);
+    if let Some(model) = read_f64_block::<M, _>(&mut input, len)? {
+        return Ok(model);
+    }
+    let mut buffered = io::BufReader::with_capacity(CHUNK / 16, &mut input);
+    let model = read_limited(&mut buffered, len)?;
+    let left = buffered.buffer().len() as u64 + buffered.into_inner().limit();
+    if left > 0 {
+        return Err(invalid(format!("{left} bytes left after the model")));
+    }
+    Ok(model)
+}
+
+fn invalid(message: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message.into())
+}
+
+/// The bulk path of [`read_bincode`] for `Array1<f64>` and `Vec<f64>`; `None` for other types.
+fn read_f64_block<M: Any, R: Read>(input: &mut R, len: u64) -> io::Result<Option<M>> {
+    let is_array = std::any::TypeId::of::<M>() == std::any::TypeId::of::<Array1<f64>>();
+    let is_vec = std::any::TypeId::of::<M>() == std::any::TypeId::of::<Vec<f64>>();
+    if cfg!(target_endian = "big") || !(is_array || is_vec) {
+        return Ok(None);
+    }
+    let (version, shape) = if is_array {
+        let version = bincode::decode_from_std_read::<u8, _, _>(input, config());
+        let shape = bincode::decode_from_std_read::<u64, _, _>(input, config());
+        (
+            version.map_err(decode_error)?,
+            Some(shape.map_err(decode_error)?),
+        )
+    } else {
+        (1, None)
+    };
+    let count =
+        bincode::decode_from_std_read::<u64, _, _>(input, config()).map_err(decode_error)?;
+    if version != 1 || shape.is_some_and(|s| s != count) {
+        return Err(invalid("array header does not match its data"));
+    }
+    let prefix = if is_array {
+        bincode::encode_to_vec((1u8, count, count), config())
+    } else {
+        bincode::encode_to_vec(count, config())
+    };
+    let prefix = prefix.map_err(|e| invalid(e.to_string()))?.len() as u64;
+    if count.checked_mul(8).and_then(|b| b.checked_add(prefix)) != Some(len) {
+        return Err(invalid("the array's length does not match the payload"));
+    }
+    let mut values = vec![0.0_f64; count as usize];
+    for chunk in values.chunks_mut(CHUNK / 8) {
+        input.read_exact(bytemuck::cast_slice_mut(chunk))?;
+    }
+    let model: Box<dyn Any> = if is_array {
+        Box::new(Array1::from_vec(values))
+    } else {
+        Box::new(values)
+    };
+    Ok(model.downcast::<M>().ok().map(|m| *m))
+}
+
+/// Decodes with a limit on container claims of the smallest power of four at or above `len`
+/// (bincode's limit is a compile-time constant, hence the ladder).
+fn read_limited<M: DeserializeOwned, R: Read>(input: &mut R, len: u64) -> io::Result<M> {
+    macro_rules! with_limit {
+        ($($shift:literal),*) => {
+            $(if len <= 1u64 << $shift {
+                let config = config().with_limit::<{ 1usize << $shift }>();
+                return bincode::serde::decode_from_std_read(input, config).map_err(decode_error);
+            })*
+        };
+    }
+    with_limit!(16, 18, 20, 22, 24, 26, 28, 30, 32, 34);
+    Err(invalid("the payload is too large to decode"))
+}
+
+fn decode_error(err: DecodeError) -> io::Error {
+    match err {
+        DecodeError::Io { inner, .. } => inner,
+        DecodeError::UnexpectedEnd { .. } => invalid("the payload ends before the model does"),
+        DecodeError::LimitExceeded => {
+            invalid("a length field claims more data than the file holds")
+        }
+        other => invalid(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes `model` by the block path and checks it against bincode's serde path, both ways.
+    fn round_trip<M: Serialize + DeserializeOwned + Any + PartialEq + std::fmt::Debug>(model: &M) {
+        let expected = bincode::serde::encode_to_vec(model, config()).unwrap();
+        let mut out = Vec::new();
+        write_bincode(model, &mut out).unwrap();
+        assert_eq!(out, expected);
+        assert_eq!(bincode_len(model).unwrap(), expected.len() as u64);
+        let back: M = read_bincode(&out[..], out.len() as u64).unwrap();
+        assert_eq!(&back, model);
+    }
+
+    #[test]
+    fn the_f64_block_path_writes_and_reads_exactly_bincodes_bytes() {
+        // Lengths on each side of bincode's varint thresholds.
+        for n in [0, 1, 250, 251, 65_535, 65_536, 200_000] {
+            let values: Vec<f64> = (0..n).map(|i| i as f64 * 0.25 - 3.0).collect();
+            round_trip(&values);
+            round_trip(&Array1::from(values));
+        }
+    }
+
+    #[test]
+    fn a_block_with_a_lying_length_is_refused() {
+        let mut out = Vec::new();
+        write_bincode(&vec![1.0_f64; 10], &mut out).unwrap();
+        let short = read_bincode::<Vec<f64>, _>(&out[..out.len() - 8], out.len() as u64 - 8);
+        assert!(short.is_err());
+        let long = read_bincode::<Vec<f64>, _>(&out[..], out.len() as u64 + 8);
+        assert!(long.is_err());
+    }
+}
