@@ -7,7 +7,7 @@
 //! | 0 | 8 | magic `\x89MODEL\r\n`: binary, and a text-mode transfer visibly breaks it |
 //! | 8 | 2 | format version, [`VERSION`] |
 //! | 10 | 1 | codec: 1 bincode, 2 bincode shuffled and zstd-compressed, 3 JSON ([`Format`]) |
-//! | 11 | 1 | reserved, 0 |
+//! | 11 | 1 | flags: bit 0 set when the payload was byte-shuffled before zstd; others 0 |
 //! | 12 | 4 | descriptor length `d` |
 //! | 16 | 8 | stored payload length `s` |
 //! | 24 | 8 | decoded payload length (equal to `s` unless compressed) |
@@ -15,7 +15,8 @@
 //! | 32 + `d` | `s` | payload: the model, serialized with serde in the codec's encoding |
 //! | 32 + `d` + `s` | 8 | XXH3-64 checksum of every byte before it |
 //!
-//! Codec 2 shuffles the bincode bytes before zstd (level 3) compresses them: each 1 MiB chunk is
+//! Codec 2 compresses the bincode bytes with zstd at level 3, after shuffling them when that
+//! helps ([`crate::codec::Compressor`] tries the first MiB both ways): each 1 MiB chunk is
 //! rearranged so that the first bytes of every 8-byte lane come first, then the second bytes, and
 //! so on ([`crate::codec::shuffle`]); numbers that are close share their high bytes, which then
 //! form runs that compress well.
@@ -33,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::codec::{
-    HashReader, HashWriter, ShuffleReader, ShuffleWriter, bincode_len, read_bincode, write_bincode,
+    Compressor, HashReader, HashWriter, ShuffleReader, bincode_len, read_bincode, write_bincode,
 };
 
 /// The first eight bytes of every model file.
@@ -45,8 +46,8 @@ pub const MAX_PAYLOAD_BYTES: u64 = 2 << 30;
 
 const FIXED: usize = 32;
 const CHECKSUM: usize = 8;
-/// zstd level 3, as joblib's `compress=3`.
-const ZSTD_LEVEL: i32 = 3;
+/// Flag: the payload was byte-shuffled before zstd compressed it.
+const SHUFFLED: u8 = 1;
 
 /// How the model is encoded in the payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +146,8 @@ pub struct Header {
     pub format_version: u16,
     /// The codec of the payload.
     pub format: Format,
+    /// Whether the payload was byte-shuffled before compression (zstd only).
+    pub shuffled: bool,
     /// The Rust type of the model, as `std::any::type_name` spells it.
     pub model_type: String,
     /// The version of this crate that wrote the file.
@@ -253,20 +256,20 @@ pub fn write<M: Serialize + Any, W: Write>(
     let descriptor = serde_json::to_vec(&descriptor).map_err(encode_error)?;
     let descriptor_len = u32::try_from(descriptor.len()).map_err(encode_error)?;
     // Bincode streams straight to `out`; the other codecs need their stored length first.
+    let mut flags = 0;
     let (stored, stored_len, decoded_len) = match format {
         Format::Bincode => {
             let len = bincode_len(model).map_err(encode_error)?;
             (None, len, len)
         }
         Format::Zstd => {
-            let mut decoded = Counter(0);
-            let mut zstd = zstd::Encoder::new(Vec::new(), ZSTD_LEVEL)?;
-            zstd.set_pledged_src_size(None)?;
-            let mut shuffled = ShuffleWriter::new(zstd);
-            write_bincode(model, &mut Tee(&mut shuffled, &mut decoded))?;
-            let stored = shuffled.finish()?.finish()?;
-            let len = stored.len() as u64;
-            (Some(stored), len, decoded.0)
+            let len = bincode_len(model).map_err(encode_error)?;
+            let mut zstd = Compressor::new(len)?;
+            write_bincode(model, &mut zstd)?;
+            let (stored, shuffled) = zstd.finish()?;
+            flags = if shuffled { SHUFFLED } else { 0 };
+            let stored_len = stored.len() as u64;
+            (Some(stored), stored_len, len)
         }
         Format::Json => {
             let stored = serde_json::to_vec_pretty(model).map_err(encode_error)?;
@@ -280,7 +283,7 @@ pub fn write<M: Serialize + Any, W: Write>(
     fixed.extend_from_slice(&MAGIC);
     fixed.extend_from_slice(&VERSION.to_le_bytes());
     fixed.push(format.code());
-    fixed.push(0);
+    fixed.push(flags);
     fixed.extend_from_slice(&descriptor_len.to_le_bytes());
     fixed.extend_from_slice(&stored_len.to_le_bytes());
     fixed.extend_from_slice(&decoded_len.to_le_bytes());
@@ -317,36 +320,6 @@ pub fn encode<M: Serialize + Any>(
 
 fn encode_error(err: impl std::fmt::Display) -> FormatError {
     FormatError::Encode(err.to_string())
-}
-
-/// Counts the bytes written to it.
-struct Counter(u64);
-
-impl Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0 += buf.len() as u64;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Writes everything to both writers.
-struct Tee<'a, A, B>(&'a mut A, &'a mut B);
-
-impl<A: Write, B: Write> Write for Tee<'_, A, B> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.0.write(buf)?;
-        self.1.write_all(&buf[..n])?;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()?;
-        self.1.flush()
-    }
 }
 
 /// The checked fixed part and descriptor of a file, and where reading stands.
@@ -416,6 +389,7 @@ fn open_header<R: Read>(input: R, len: u64, limit: u64) -> Result<Opened<R>, For
         header: Header {
             format_version: version,
             format: Format::Bincode,
+            shuffled: false,
             model_type: String::new(),
             crate_version: String::new(),
             file_bytes: len,
@@ -430,8 +404,9 @@ fn open_header<R: Read>(input: R, len: u64, limit: u64) -> Result<Opened<R>, For
         Some(format) => format,
         None => return Err(opened.damage_or(FormatError::UnknownCodec(fixed[10]))),
     };
-    if fixed[11] != 0 {
-        let err = FormatError::Corrupt(format!("reserved byte is {}", fixed[11]));
+    let flags = fixed[11];
+    if flags & !SHUFFLED != 0 || (flags == SHUFFLED && format != Format::Zstd) {
+        let err = FormatError::Corrupt(format!("unknown flags {flags:#04x}"));
         return Err(opened.damage_or(err));
     }
     if format != Format::Zstd && decoded_len != stored_len {
@@ -443,6 +418,7 @@ fn open_header<R: Read>(input: R, len: u64, limit: u64) -> Result<Opened<R>, For
         Err(e) => return Err(opened.damage_or(FormatError::Corrupt(format!("descriptor: {e}")))),
     };
     opened.header.format = format;
+    opened.header.shuffled = flags == SHUFFLED;
     opened.header.model_type = descriptor.model_type;
     opened.header.crate_version = descriptor.crate_version;
     opened.header.metadata = descriptor.metadata;
@@ -549,11 +525,15 @@ pub fn read<M: DeserializeOwned + Any, R: Read>(
     let payload = &mut payload;
     let model = match opened.header.format {
         Format::Bincode => read_bincode(payload, stored),
-        Format::Zstd => decompressor(payload).and_then(|unzstd| {
-            let mut unshuffled = ShuffleReader::new(unzstd, decoded);
-            let model = read_bincode(&mut unshuffled, decoded)?;
+        Format::Zstd => decompressor(payload).and_then(|mut unzstd| {
+            let model = if opened.header.shuffled {
+                let mut unshuffled = ShuffleReader::new(&mut unzstd, decoded);
+                read_bincode(&mut unshuffled, decoded)?
+            } else {
+                read_bincode(&mut unzstd, decoded)?
+            };
             // Nothing may follow the model in the decompressed stream.
-            match unshuffled.into_inner().read(&mut [0u8; 1])? {
+            match unzstd.read(&mut [0u8; 1])? {
                 0 => Ok(model),
                 _ => Err(io::Error::new(
                     io::ErrorKind::InvalidData,
@@ -572,9 +552,13 @@ pub fn read<M: DeserializeOwned + Any, R: Read>(
         }
         Err(e) => {
             let err = match e.kind() {
-                io::ErrorKind::Other
-                | io::ErrorKind::InvalidData
-                | io::ErrorKind::UnexpectedEof => FormatError::Corrupt(e.to_string()),
+                // The payload is bounded by its declared length, so running out is corruption.
+                io::ErrorKind::UnexpectedEof => {
+                    FormatError::Corrupt("the payload ends before the model does".into())
+                }
+                io::ErrorKind::Other | io::ErrorKind::InvalidData => {
+                    FormatError::Corrupt(e.to_string())
+                }
                 _ => FormatError::Io(e),
             };
             Err(opened.damage_or(err))
@@ -660,11 +644,11 @@ impl std::fmt::Display for Header {
     /// The report `model-persistence inspect` prints, one field per line.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let meta = &self.metadata;
+        let shuffled = if self.shuffled { ", byte-shuffled" } else { "" };
+        let (name, version) = (self.format.name(), self.format_version);
         writeln!(
             f,
-            "format        {} (file format version {})",
-            self.format.name(),
-            self.format_version
+            "format        {name}{shuffled} (file format version {version})"
         )?;
         writeln!(f, "model type    {}", self.model_type)?;
         writeln!(f, "written by    model-persistence {}", self.crate_version)?;
