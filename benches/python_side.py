@@ -86,6 +86,9 @@ def main():
     )
     model = LinearRegression().fit(x_train, y_train)
     persistence("article model", model, small)
+    blob = pickle.dumps(model, protocol=5)
+    row("article model", "pickle.dumps (in memory)", median(small * 10, lambda: pickle.dumps(model, protocol=5)), len(blob))
+    row("article model", "pickle.loads (in memory)", median(small * 10, lambda: pickle.loads(blob)))
     row("fit", "fit wine (119 x 13)", median(small, lambda: LinearRegression().fit(x_train, y_train)))
 
     x = np.fromfile(os.path.join(DATA, "synthetic_x.f64"), dtype="<f8").reshape(-1, 10)

@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use linfa::traits::Fit;
 use linfa_linear::LinearRegression;
-use model_persistence::format::write;
+use model_persistence::format::{MAX_PAYLOAD_BYTES, decode, encode, write};
 use model_persistence::prelude::*;
 use plotters::prelude::*;
 use rand_mt::Mt64;
@@ -133,9 +133,10 @@ impl Bench {
                     write(model, &Metadata::default(), format, file).expect("write");
                 },
             );
+            let back: M = load(&path).expect("load");
+            assert!(back == *model, "{workload}: {name} did not round-trip");
             self.time(workload, &format!("load {name}"), runs, || {
-                let back: M = load(&path).expect("load");
-                assert!(back == *model);
+                drop(load::<M>(&path).expect("load"));
             });
         }
     }
@@ -261,6 +262,26 @@ fn main() {
     let model = train(&train_set).expect("train");
     eprintln!("article model ...");
     bench.persistence("article model", &model, small);
+    for format in Format::ALL {
+        let name = format.name();
+        let bytes = encode(&model, &Metadata::default(), format).expect("encode");
+        bench.time(
+            "article model",
+            &format!("encode {name} (in memory)"),
+            small * 10,
+            || {
+                encode(&model, &Metadata::default(), format).expect("encode");
+            },
+        );
+        bench.time(
+            "article model",
+            &format!("decode {name} (in memory)"),
+            small * 10,
+            || {
+                decode::<Model>(&bytes, MAX_PAYLOAD_BYTES).expect("decode");
+            },
+        );
+    }
     let model_bytes = fs::read(bench.path("model.bin")).expect("the model file");
     bench.floor("article model", &model_bytes, small);
 
@@ -472,6 +493,24 @@ fn targets(report: &Report) -> Vec<(String, f64, String, bool)> {
         |v| v >= 20.0,
     );
     ratio(
+        "article model, in memory: pickle.dumps / our encode",
+        div(
+            py("pickle.dumps (in memory)"),
+            ours("encode bincode (in memory)"),
+        ),
+        "≥ 20",
+        |v| v >= 20.0,
+    );
+    ratio(
+        "article model, in memory: pickle.loads / our decode",
+        div(
+            py("pickle.loads (in memory)"),
+            ours("decode bincode (in memory)"),
+        ),
+        "≥ 20",
+        |v| v >= 20.0,
+    );
+    ratio(
         "article model: pickle dump + fsync / our atomic synced save",
         div(
             py("pickle dump + fsync"),
@@ -547,7 +586,7 @@ fn targets(report: &Report) -> Vec<(String, f64, String, bool)> {
 }
 
 fn markdown(report: &Report) -> String {
-    let mut md = String::from("# How fast: results\n\n");
+    let mut md = String::from("# Benchmark results\n\n<!-- ANCHOR: tables -->\n");
     let sys = &report.system;
     md += &format!(
         "Machine: {} ({} cores), {}; {}; {}.\n\n",
@@ -593,7 +632,7 @@ fn markdown(report: &Report) -> String {
             );
         }
     }
-    md
+    md + "<!-- ANCHOR_END: tables -->\n"
 }
 
 /// A bar chart of the 80 MB normal workload: every save and load, ours, Python's and the floor,

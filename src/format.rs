@@ -5,13 +5,13 @@
 //! | offset | bytes | field |
 //! |---|---|---|
 //! | 0 | 8 | magic `\x89MODEL\r\n`: binary, and a text-mode transfer visibly breaks it |
-//! | 8 | 2 | format version, [`VERSION`] |
-//! | 10 | 1 | codec: 1 bincode, 2 bincode shuffled and zstd-compressed, 3 JSON ([`Format`]) |
+//! | 8 | 2 | format version, `VERSION` |
+//! | 10 | 1 | codec: 1 bincode, 2 bincode shuffled and zstd-compressed, 3 JSON (`Format`) |
 //! | 11 | 1 | flags: bit 0 set when the payload was byte-shuffled before zstd; others 0 |
 //! | 12 | 4 | descriptor length `d` |
 //! | 16 | 8 | stored payload length `s` |
 //! | 24 | 8 | decoded payload length (equal to `s` unless compressed) |
-//! | 32 | `d` | descriptor: JSON with the model type, the crate version and the [`Metadata`] |
+//! | 32 | `d` | descriptor: JSON with the model type, the crate version and the `Metadata` |
 //! | 32 + `d` | `s` | payload: the model, serialized with serde in the codec's encoding |
 //! | 32 + `d` + `s` | 8 | XXH3-64 checksum of every byte before it |
 //!
