@@ -57,6 +57,63 @@ pub struct Figure {
     pub svg: String,
 }
 
+impl Figure {
+    /// A figure named `name` (a file name without `.svg`) holding the SVG document `svg`.
+    ///
+    /// ```
+    /// use model_persistence::plot::{Figure, residuals};
+    /// use model_persistence::prelude::*;
+    ///
+    /// let (train_set, test_set) = train_test_split(&load_wine(), 0.33, 3, true)?;
+    /// let model = train(&train_set)?;
+    /// let figure = Figure::new("residuals", residuals(&model, &train_set, &test_set)?);
+    /// assert_eq!(figure.name, "residuals");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(name: &'static str, svg: String) -> Figure {
+        Figure { name, svg }
+    }
+
+    /// What [`evcxr_display`](Figure::evcxr_display) prints: the SVG document between the markers
+    /// that the [evcxr](https://github.com/evcxr/evcxr) Jupyter kernel reads as rich output.
+    ///
+    /// ```
+    /// use model_persistence::plot::Figure;
+    ///
+    /// let figure = Figure::new("dot", "<svg></svg>".to_string());
+    /// assert_eq!(
+    ///     figure.evcxr_content(),
+    ///     "EVCXR_BEGIN_CONTENT image/svg+xml\n<svg></svg>\nEVCXR_END_CONTENT\n"
+    /// );
+    /// ```
+    pub fn evcxr_content(&self) -> String {
+        format!(
+            "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT\n",
+            self.svg
+        )
+    }
+
+    /// Shows the figure in a Jupyter notebook run by the evcxr kernel, below the cell. evcxr calls
+    /// this method by itself on a cell's last expression when it is a `Figure`; calling it directly
+    /// also works, anywhere in a cell. It prints [`evcxr_content`](Figure::evcxr_content) to
+    /// standard output, which the kernel turns into an SVG image; outside a notebook it just
+    /// prints that text.
+    ///
+    /// ```
+    /// use model_persistence::plot::{Figure, class_balance};
+    /// use model_persistence::prelude::*;
+    ///
+    /// let wine = load_wine();
+    /// let (train_set, test_set) = train_test_split(&wine, 0.33, 3, true)?;
+    /// let figure = Figure::new("class_balance", class_balance(&wine, &train_set, &test_set)?);
+    /// figure.evcxr_display(); // in a notebook: the bar chart
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evcxr_display(&self) {
+        print!("{}", self.evcxr_content());
+    }
+}
+
 /// A fixed horizontal offset in -0.15..0.15 for row `i`, so that points of the same class do not
 /// hide each other; the golden ratio spreads them evenly and the same rows always land in the same
 /// place.
