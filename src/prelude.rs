@@ -11,14 +11,47 @@
 //! assert_eq!(predictions.len(), 59);
 //! # Ok::<(), Error>(())
 //! ```
+//!
+//! A notebook (the evcxr kernel) keeps a variable from one cell to the next only when it can
+//! write down its type, so every type a reader holds has a short name here: `WineData`, `Model`,
+//! `Array1<f64>`, `DatasetBase<Array2<f64>, Array1<f64>>`, `TempDir`, `Header`, `Loaded<Model>`.
+//! `ArrayBase`, `OwnedRepr` and `Dim` are here for the variables of a pattern such as
+//! `let (train_set, test_set) = ...`, which cannot be annotated one by one: evcxr spells their
+//! type out in full, and needs each part of it in scope.
+//!
+//! ```
+//! use model_persistence::prelude::*;
+//!
+//! let dir: TempDir = tempdir()?;
+//! let path = dir.path().join("wine.bin");
+//! let model: Model = train(&load_wine())?;
+//! save(&model, &path, Format::Bincode)?;
+//! let header: Header = inspect(&path)?;
+//! let loaded: Loaded<Model> = open(&path)?;
+//! assert_eq!(loaded.header, header);
+//!
+//! // linfa's own traits, for fitting and predicting without the crate's helpers:
+//! let wine: WineData = load_wine();
+//! let numeric: DatasetBase<Array2<f64>, Array1<f64>> = Dataset::new(wine.records().clone(), wine.targets().mapv(|c| c as f64));
+//! let fitted: Model = LinearRegression::new().fit(&numeric)?;
+//! let predicted: Array1<f64> = fitted.predict(wine.records());
+//! assert_eq!(fitted, model);
+//! assert!(predicted.r2(&numeric)? > 0.9);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub use crate::data::{WineData, load_wine, load_wine_quality};
 pub use crate::error::Error;
 pub use crate::evaluate::{predict, r2, same_predictions};
-pub use crate::persist::{Format, Metadata, inspect, load, open, save, save_with};
+pub use crate::persist::{
+    Format, Header, Loaded, Metadata, PersistError, inspect, load, open, save, save_with,
+};
 pub use crate::split::{TestSize, train_test_split};
 pub use crate::train::{Model, train};
-pub use linfa::Dataset;
 pub use linfa::dataset::Records;
-pub use linfa_linear::{FittedLinearRegression, LinearRegression};
-pub use ndarray::{Array1, Array2, array};
+pub use linfa::prelude::SingleTargetRegression;
+pub use linfa::traits::{Fit, Predict};
+pub use linfa::{Dataset, DatasetBase};
+pub use linfa_linear::{FittedLinearRegression, LinearRegression, TweedieRegressor};
+pub use ndarray::{Array1, Array2, ArrayBase, Dim, OwnedRepr, array};
+pub use tempfile::{TempDir, tempdir};
