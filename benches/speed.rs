@@ -7,7 +7,8 @@
 //! `benches/results/results.json` and `results.md`, and a chart to `book/src/figures/speed.svg`.
 //!
 //! Options (after `--`): `--quick` for few runs (a smoke test, not for the book);
-//! `--no-python` to skip the Python side. Without Python, scikit-learn or joblib, the Rust side
+//! `--no-python` to skip the Python side; `--from-json` to rewrite the Markdown and the chart
+//! from the last `results.json` without measuring. Without Python, scikit-learn or joblib, the Rust side
 //! still runs and the report says what was skipped.
 //!
 //! A median of repeated runs is all this needs; criterion's statistics, plots and its dependency
@@ -25,6 +26,7 @@ use linfa_linear::LinearRegression;
 use model_persistence::format::{MAX_PAYLOAD_BYTES, decode, encode, write};
 use model_persistence::prelude::*;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rand_mt::Mt64;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -41,7 +43,7 @@ struct Row {
     bytes: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Memory {
     workload: String,
     format: String,
@@ -50,7 +52,7 @@ struct Memory {
     ratio: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Report {
     system: Value,
     skipped: Vec<String>,
@@ -243,6 +245,15 @@ fn main() {
         return;
     }
     let args: Vec<String> = std::env::args().collect();
+    let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results");
+    if args.iter().any(|a| a == "--from-json") {
+        let json = fs::read_to_string(results.join("results.json")).expect("results.json");
+        write_outputs(
+            &serde_json::from_str(&json).expect("a results file"),
+            &results,
+        );
+        return;
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let no_python = args.iter().any(|a| a == "--no-python");
     let (small, large, fits) = if quick { (20, 3, 5) } else { (200, 11, 31) };
@@ -384,11 +395,15 @@ fn main() {
         rows: bench.rows,
         memory,
     };
-    let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results");
     fs::create_dir_all(&results).expect("results dir");
     let json = serde_json::to_string_pretty(&report).expect("plain data");
     fs::write(results.join("results.json"), json + "\n").expect("results.json");
-    let markdown = markdown(&report);
+    write_outputs(&report, &results);
+}
+
+/// Writes the Markdown tables and the chart of `report`, and prints the tables.
+fn write_outputs(report: &Report, results: &Path) {
+    let markdown = markdown(report);
     fs::write(results.join("results.md"), &markdown).expect("results.md");
     let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src/figures/speed.svg");
     fs::write(chart, chart_svg(&report.rows)).expect("speed.svg");
@@ -606,8 +621,12 @@ fn markdown(report: &Report) -> String {
             if met { "yes" } else { "**no**" }
         );
     }
-    let mut workloads: Vec<&str> = report.rows.iter().map(|r| r.workload.as_str()).collect();
-    workloads.dedup();
+    let mut workloads: Vec<&str> = Vec::new();
+    for row in &report.rows {
+        if !workloads.contains(&row.workload.as_str()) {
+            workloads.push(&row.workload);
+        }
+    }
     for workload in workloads {
         md += &format!(
             "\n## {workload}\n\n| system | operation | median | runs | bytes |\n|---|---|---:|---:|---:|\n"
@@ -638,16 +657,18 @@ fn markdown(report: &Report) -> String {
 /// A bar chart of the 80 MB normal workload: every save and load, ours, Python's and the floor,
 /// on a logarithmic time axis.
 fn chart_svg(rows: &[Row]) -> String {
-    let bars: Vec<&Row> = rows
+    // Top to bottom: Rust, the floor, Python, as in the tables.
+    let mut bars: Vec<&Row> = rows
         .iter()
         .filter(|r| r.workload == "80 MB normal")
         .collect();
+    bars.reverse();
     let mut svg = String::new();
     {
-        let height = 60 + 22 * bars.len() as u32;
+        let height = 70 + 24 * bars.len() as u32;
         let root = SVGBackend::with_string(&mut svg, (900, height)).into_drawing_area();
         root.fill(&WHITE).expect("fill");
-        let max = bars.iter().map(|r| r.median_s).fold(1e-3, f64::max) * 2.0;
+        let max = bars.iter().map(|r| r.median_s).fold(1e-3, f64::max) * 4.0;
         let min = bars.iter().map(|r| r.median_s).fold(max, f64::min) / 2.0;
         let mut chart = ChartBuilder::on(&root)
             .caption(
@@ -655,33 +676,50 @@ fn chart_svg(rows: &[Row]) -> String {
                 ("sans-serif", 18),
             )
             .margin(10)
-            .x_label_area_size(30)
-            .y_label_area_size(330)
-            .build_cartesian_2d((min..max).log_scale(), 0..bars.len())
+            .x_label_area_size(36)
+            .y_label_area_size(300)
+            .build_cartesian_2d((min..max).log_scale(), (0..bars.len()).into_segmented())
             .expect("chart");
         chart
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(bars.len())
-            .y_label_formatter(&|i| {
-                bars.get(*i)
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => bars
+                    .get(*i)
                     .map(|r| format!("{}: {}", r.system, r.operation))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                _ => String::new(),
             })
-            .x_desc("seconds (log scale)")
-            .x_label_formatter(&|s| format!("{s:.3}"))
+            .x_desc("seconds, logarithmic scale")
+            .x_label_formatter(&|s| format!("{s}"))
             .draw()
             .expect("mesh");
+        let color = |r: &Row| match (r.system.as_str(), r.operation.starts_with("floor")) {
+            (_, true) => RGBColor(120, 120, 120),
+            ("rust", _) => RGBColor(0, 114, 178),
+            _ => RGBColor(213, 94, 0),
+        };
         chart
             .draw_series(bars.iter().enumerate().map(|(i, r)| {
-                let color = match (r.system.as_str(), r.operation.starts_with("floor")) {
-                    (_, true) => RGBColor(120, 120, 120),
-                    ("rust", _) => RGBColor(0, 114, 178),
-                    _ => RGBColor(213, 94, 0),
-                };
-                Rectangle::new([(min, i), (r.median_s, i + 1)], color.filled())
+                let corners = [
+                    (min, SegmentValue::Exact(i)),
+                    (r.median_s, SegmentValue::Exact(i + 1)),
+                ];
+                let mut bar = Rectangle::new(corners, color(r).filled());
+                bar.set_margin(3, 3, 0, 0);
+                bar
             }))
             .expect("bars");
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, r)| {
+                let at = (r.median_s * 1.08, SegmentValue::CenterOf(i));
+                let style = TextStyle::from(("sans-serif", 12).into_font())
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Center));
+                Text::new(human(r.median_s), at, style)
+            }))
+            .expect("labels");
         root.present().expect("present");
     }
     svg

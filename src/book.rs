@@ -29,11 +29,17 @@ pub mod step7_load {}
 #[doc = include_str!("../book/src/joblib.md")]
 pub mod joblib {}
 
+#[doc = include_str!("../book/src/trust.md")]
+pub mod trust {}
+
 #[doc = include_str!("../book/src/pictures.md")]
 pub mod pictures {}
 
 #[doc = include_str!("../book/src/going-further.md")]
 pub mod going_further {}
+
+#[doc = include_str!("../book/src/speed.md")]
+pub mod speed {}
 
 #[doc = include_str!("../book/src/notebooks.md")]
 pub mod notebooks {}

@@ -15,7 +15,7 @@
 //! | 32 + `d` | `s` | payload: the model, serialized with serde in the codec's encoding |
 //! | 32 + `d` + `s` | 8 | XXH3-64 checksum of every byte before it |
 //!
-//! Codec 2 compresses the bincode bytes with zstd at level 3, after shuffling them when that
+//! Codec 2 compresses the bincode bytes with zstd at level 1, after shuffling them when that
 //! helps ([`crate::codec::Compressor`] tries the first MiB both ways): each 1 MiB chunk is
 //! rearranged so that the first bytes of every 8-byte lane come first, then the second bytes, and
 //! so on ([`crate::codec::shuffle`]); numbers that are close share their high bytes, which then
@@ -567,7 +567,7 @@ pub fn read<M: DeserializeOwned + Any, R: Read>(
 }
 
 /// A zstd decoder that refuses frames asking for more than 16 MiB of window; our writer's use at
-/// most 2 MiB (level 3), and zstd would otherwise allow up to 128 MiB.
+/// most 2 MiB (level 1), and zstd would otherwise allow up to 128 MiB.
 fn decompressor<R: Read>(stored: R) -> io::Result<impl Read> {
     let mut decoder = zstd::Decoder::new(stored)?;
     decoder.window_log_max(24)?;

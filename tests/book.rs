@@ -167,11 +167,13 @@ fn included_source_regions_exist() {
                     .to_string_lossy()
                     .replace("book/src/../../", ""),
             );
-            for marker in [
-                format!("// ANCHOR: {anchor}\n"),
-                format!("// ANCHOR_END: {anchor}\n"),
-            ] {
-                assert!(source.contains(&marker), "{name}: {path} has no {marker:?}");
+            // mdBook finds anchors on any line, as `// ANCHOR:` in code or `<!-- ANCHOR: -->`.
+            for marker in [format!("ANCHOR: {anchor}"), format!("ANCHOR_END: {anchor}")] {
+                let found = source.lines().any(|line| {
+                    line.trim_start_matches(['/', '<', '!', '-', ' '])
+                        .starts_with(&marker)
+                });
+                assert!(found, "{name}: {path} has no {marker:?}");
             }
         }
     }

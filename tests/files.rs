@@ -270,3 +270,21 @@ fn predict_command_prints_one_prediction_per_row() {
         assert_eq!(stderr.lines().count(), 1);
     }
 }
+
+#[test]
+fn the_book_shows_the_layout_the_code_documents() {
+    let table = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| l.trim_start_matches("//!").trim())
+            .filter(|l| l.starts_with('|'))
+            .map(str::to_string)
+            .collect()
+    };
+    let module = table(include_str!("../src/format.rs"));
+    let chapter = table(include_str!("../book/src/trust.md"));
+    assert!(module.len() >= 12, "{module:?}");
+    assert_eq!(
+        chapter, module,
+        "book/src/trust.md and src/format.rs disagree on the layout"
+    );
+}
