@@ -614,7 +614,7 @@ fn markdown(report: &Report) -> String {
     for why in &report.skipped {
         md += &format!("Skipped: {why}.\n\n");
     }
-    md += "## Targets\n\n| ratio | measured | target | met |\n|---|---:|---|---|\n";
+    md += "### Targets\n\n| ratio | measured | target | met |\n|---|---:|---|---|\n";
     for (what, value, target, met) in targets(report) {
         md += &format!(
             "| {what} | {value:.2} | {target} | {} |\n",
@@ -629,7 +629,7 @@ fn markdown(report: &Report) -> String {
     }
     for workload in workloads {
         md += &format!(
-            "\n## {workload}\n\n| system | operation | median | runs | bytes |\n|---|---|---:|---:|---:|\n"
+            "\n### {workload}\n\n| system | operation | median | runs | bytes |\n|---|---|---:|---:|---:|\n"
         );
         for r in report.rows.iter().filter(|r| r.workload == workload) {
             let bytes = r.bytes.map(|b| b.to_string()).unwrap_or_default();
@@ -643,7 +643,7 @@ fn markdown(report: &Report) -> String {
         }
     }
     if !report.memory.is_empty() {
-        md += "\n## Peak memory of a load\n\n| workload | format | payload bytes | peak above start | ratio |\n|---|---|---:|---:|---:|\n";
+        md += "\n### Peak memory of a load\n\n| workload | format | payload bytes | peak above start | ratio |\n|---|---|---:|---:|---:|\n";
         for m in &report.memory {
             md += &format!(
                 "| {} | {} | {} | {} | {:.2} |\n",
