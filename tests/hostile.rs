@@ -2,49 +2,56 @@
 //! while files with lying length fields, all with valid checksums, are loaded.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::io::Write;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use model_persistence::codec::ShuffleWriter;
 use model_persistence::format::{FormatError, MAX_PAYLOAD_BYTES, Metadata, decode, encode};
 use model_persistence::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
-/// Counts live heap bytes and remembers the highest count since the last reset.
+/// Counts each thread's live heap bytes and remembers their highest count since the last reset.
+/// Per thread, because the tests run side by side and must not see each other's allocations.
 struct Counting;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-/// Tests run on several threads; measurements take turns.
-static MEASURE: Mutex<()> = Mutex::new(());
+thread_local! {
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn count(bytes: isize) {
+    // `try_with`: a thread being torn down may still free memory.
+    let _ = LIVE.try_with(|live| {
+        live.set(live.get() + bytes);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(live.get())));
+    });
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let ptr = unsafe { System.alloc(layout) };
         if !ptr.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::SeqCst) + layout.size();
-            PEAK.fetch_max(live, Ordering::SeqCst);
+            count(layout.size() as isize);
         }
         ptr
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::SeqCst);
+        count(-(layout.size() as isize));
     }
 }
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// Runs `f` and returns its result with the peak heap growth, in bytes, while it ran.
+/// Runs `f` and returns its result with the peak heap growth of this thread, in bytes, while
+/// it ran.
 fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let _turn = MEASURE.lock().unwrap_or_else(|e| e.into_inner());
-    let base = LIVE.load(Ordering::SeqCst);
-    PEAK.store(base, Ordering::SeqCst);
+    let base = LIVE.with(Cell::get);
+    PEAK.with(|peak| peak.set(base));
     let out = f();
-    (out, PEAK.load(Ordering::SeqCst) - base)
+    (out, (PEAK.with(Cell::get) - base) as usize)
 }
 
 /// `bytes` (a valid file) with its payload replaced and lengths and checksum made consistent:
