@@ -2,8 +2,9 @@
 //! byte shuffle that helps zstd on numbers, and bincode with bounded decoding and a bulk path for
 //! `f64` arrays.
 //!
-//! Everything streams in chunks of [`CHUNK`] bytes, so saving or loading a large model never holds
-//! a second copy of it: the file's bytes are hashed while they are still in the cache.
+//! Everything streams in chunks of [`CHUNK`] bytes, so saving or loading a large model in bincode
+//! never holds a second copy of it, and the file's bytes are hashed while they are still in the
+//! cache. (A compressed save keeps the compressed bytes in memory until their length is known.)
 
 use std::any::Any;
 use std::io::{self, Read, Write};

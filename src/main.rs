@@ -8,7 +8,7 @@ use model_persistence::Error;
 use model_persistence::article::{Options, run};
 use model_persistence::data::read_rows;
 use model_persistence::evaluate::predict;
-use model_persistence::persist::{inspect, open};
+use model_persistence::persist::{FormatError, PersistError, inspect, open};
 use model_persistence::split::TestSize;
 use model_persistence::train::Model;
 
@@ -107,11 +107,16 @@ fn article(args: ArticleArgs) -> Result<String, Error> {
 }
 
 fn inspect_file(file: PathBuf, json: bool) -> Result<String, Error> {
-    let header = inspect(&file)?;
-    // A model of the article's type is decoded too, so every byte is checked.
-    if header.model_type == std::any::type_name::<Model>() {
-        open::<Model>(&file)?;
-    }
+    // A model of the article's type is decoded too, so every byte is checked; any other type
+    // is verified as far as it can be without knowing it. Either way the file is read once.
+    let header = match open::<Model>(&file) {
+        Ok(loaded) => loaded.header,
+        Err(PersistError::Format {
+            source: FormatError::WrongType { .. },
+            ..
+        }) => inspect(&file)?,
+        Err(err) => return Err(err.into()),
+    };
     Ok(if json {
         to_json(&header)
     } else {

@@ -194,10 +194,7 @@ pub fn predicted_vs_actual(
     train_set: &WineData,
     test_set: &WineData,
 ) -> Result<String, PlotError> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
+    svg_figure(|root| {
         let panels = root.split_evenly((1, 2));
         for (area, (name, set, color)) in panels
             .iter()
@@ -207,9 +204,8 @@ pub fn predicted_vs_actual(
             let title = format!("{name}: R² = {:.3}", r2(model, set)?);
             prediction_panel(area, &title, &actual(set), &predicted, color)?;
         }
-        root.present()?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// Residuals (actual class minus prediction) against the prediction, training and test rows in
@@ -230,10 +226,7 @@ pub fn residuals(
     train_set: &WineData,
     test_set: &WineData,
 ) -> Result<String, PlotError> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
+    svg_figure(|root| {
         let mut chart = ChartBuilder::on(&root)
             .caption("Residuals: actual class minus prediction", (FONT, 20))
             .margin(12)
@@ -271,9 +264,8 @@ pub fn residuals(
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
         }
         legend(&mut chart)?;
-        root.present()?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// The share of each class in the whole data, the training set and the test set, as grouped bars
@@ -306,10 +298,7 @@ pub fn class_balance(
         .unwrap_or(0);
     let bar = 0.8 / sets.len() as f64;
 
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
+    svg_figure(|root| {
         let mut chart = ChartBuilder::on(&root)
             .caption("Class balance of the split", (FONT, 20))
             .margin(12)
@@ -357,6 +346,19 @@ pub fn class_balance(
             }))?;
         }
         legend(&mut chart)?;
+        Ok(())
+    })
+}
+
+/// Draws one figure with `draw` on a white canvas of the book's size and returns its SVG.
+fn svg_figure(
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), PlotError>,
+) -> Result<String, PlotError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
         root.present()?;
     }
     Ok(svg)

@@ -207,6 +207,17 @@ fn inspect_command_reports_valid_and_invalid_files() {
     assert_eq!(header["format"], "zstd");
 
     let dir = tempfile::tempdir().unwrap();
+    // A file of another model type is verified without being decoded.
+    let other = dir.path().join("other.bin.zst");
+    save(&vec![0.5_f64; 1000], &other, Format::Zstd).unwrap();
+    let output = command(&["inspect", other.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .contains("alloc::vec::Vec<f64>")
+    );
+
     let bad = dir.path().join("bad.bin");
     let mut bytes = fs::read(golden).unwrap();
     let last = bytes.len() - 1;
