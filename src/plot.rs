@@ -227,7 +227,7 @@ pub fn residuals(
     test_set: &WineData,
 ) -> Result<String, PlotError> {
     svg_figure(|root| {
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(root)
             .caption("Residuals: actual class minus prediction", (FONT, 20))
             .margin(12)
             .x_label_area_size(42)
@@ -299,7 +299,7 @@ pub fn class_balance(
     let bar = 0.8 / sets.len() as f64;
 
     svg_figure(|root| {
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(root)
             .caption("Class balance of the split", (FONT, 20))
             .margin(12)
             .x_label_area_size(42)
