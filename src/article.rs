@@ -1,4 +1,4 @@
-//! The whole article in one call: load, split, train, score, save in every format, reload and
+//! The whole article in one call: load, split, train, score, save with every codec, reload and
 //! verify. This is what `cargo run --release` runs and prints.
 
 use std::fmt;
@@ -7,10 +7,12 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::codec::Codec;
 use crate::data::load_wine;
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::evaluate::{r2, same_predictions};
-use crate::persist::{Format, Metadata, PersistError, load, save_with};
+use crate::layout::Metadata;
+use crate::persist::{load, save_with};
 use crate::split::{TestSize, train_test_split};
 use crate::train::{Model, train};
 
@@ -41,8 +43,8 @@ impl Default for Options {
 /// One saved model file.
 #[derive(Debug, Clone, Serialize)]
 pub struct SavedFile {
-    /// The format it was written in.
-    pub format: Format,
+    /// The codec it was written with.
+    pub codec: Codec,
     /// Where it is.
     pub path: PathBuf,
     /// Its size in bytes.
@@ -72,7 +74,7 @@ pub struct Report {
     pub r2_train: f64,
     /// R² on the test set.
     pub r2_test: f64,
-    /// One entry per saved format.
+    /// One entry per codec.
     pub files: Vec<SavedFile>,
     /// True only when every reloaded model predicted the test set bit-identically.
     pub reloaded_identical: bool,
@@ -88,19 +90,16 @@ pub struct Report {
 /// let report = run(&options)?;
 /// assert_eq!((report.train_rows, report.test_rows), (119, 59));
 /// assert!(report.reloaded_identical);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), model_persistence::Error>(())
 /// ```
-pub fn run(options: &Options) -> Result<Report, Error> {
+pub fn run(options: &Options) -> Result<Report> {
     let wine = load_wine();
     let (train_set, test_set) =
         train_test_split(&wine, options.test_size, options.seed, options.stratify)?;
     let model = train(&train_set)?;
     let (r2_train, r2_test) = (r2(&model, &train_set)?, r2(&model, &test_set)?);
 
-    fs::create_dir_all(&options.out_dir).map_err(|source| PersistError::Io {
-        path: options.out_dir.clone(),
-        source,
-    })?;
+    fs::create_dir_all(&options.out_dir).map_err(|e| Error::io(&options.out_dir, e))?;
     let metadata = Metadata {
         features: Some(wine.records().ncols()),
         feature_names: wine.feature_names().to_vec(),
@@ -119,15 +118,15 @@ pub fn run(options: &Options) -> Result<Report, Error> {
         )],
     };
     let mut files = Vec::new();
-    for format in Format::ALL {
+    for codec in Codec::ALL {
         let path = options
             .out_dir
-            .join(format!("wine_linear.{}", format.extension()));
-        let bytes = save_with(&model, &metadata, &path, format)?;
+            .join(format!("wine_linear.{}", codec.extension()));
+        let bytes = save_with(&model, &metadata, &path, codec)?;
         let reloaded: Model = load(&path)?;
         let identical = same_predictions(&model, &reloaded, test_set.records())?;
         files.push(SavedFile {
-            format,
+            codec,
             path,
             bytes,
             identical,
@@ -176,8 +175,8 @@ impl fmt::Display for Report {
             };
             writeln!(
                 f,
-                "Saved {:<8} {} ({} bytes), reloaded: {check} predictions",
-                file.format.name(),
+                "Saved {:<13}{} ({} bytes), reloaded: {check} predictions",
+                file.codec.name(),
                 file.path.display(),
                 file.bytes
             )?;

@@ -10,7 +10,7 @@ use std::path::Path;
 use linfa::Dataset;
 use ndarray::{Array1, Array2, Ix1};
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, Result};
 
 /// The wine CSV from scikit-learn's `sklearn/datasets/data/wine_data.csv` (UCI, CC BY 4.0).
 const WINE_CSV: &str = include_str!("../data/wine_data.csv");
@@ -48,28 +48,23 @@ pub const WINE_FEATURES: [&str; 13] = [
 /// assert_eq!(class_1, 71);
 /// ```
 pub fn load_wine() -> WineData {
-    // The first line is scikit-learn's header: rows, features, then the class names.
-    let mut lines = WINE_CSV.lines();
-    let header = lines.next().unwrap_or_default();
-    let rows: usize = header
-        .split(',')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-
-    let mut records = Array2::zeros((rows, WINE_FEATURES.len()));
-    let mut targets = Array1::zeros(rows);
-    // The CSV is compiled in and checked by the tests below, so a parse failure is a build bug.
-    for (i, line) in lines.enumerate() {
-        let mut fields = line.split(',');
-        for j in 0..WINE_FEATURES.len() {
-            let field = fields.next().expect("wine CSV: missing field");
-            records[[i, j]] = field.parse().expect("wine CSV: bad number");
-        }
-        let class = fields.next().expect("wine CSV: missing class");
-        targets[i] = class.trim().parse().expect("wine CSV: bad class");
+    // The first line is scikit-learn's header (rows, features, class names), then one wine a
+    // line: 13 measurements and the class. The CSV is compiled in and checked by the tests below,
+    // so a row that does not parse is a bug in the build, not an input error.
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(WINE_CSV.as_bytes());
+    let mut records = Vec::new();
+    let mut targets = Vec::new();
+    for row in reader.deserialize::<Vec<f64>>() {
+        let mut values = row.expect("the wine CSV compiled into the crate parses");
+        let class = values.pop().expect("a row ends with the class");
+        records.extend(values);
+        targets.push(class as usize);
     }
-    Dataset::new(records, targets).with_feature_names(WINE_FEATURES.to_vec())
+    let records = Array2::from_shape_vec((targets.len(), WINE_FEATURES.len()), records)
+        .expect("the wine CSV has 13 measurements a row");
+    Dataset::new(records, Array1::from(targets)).with_feature_names(WINE_FEATURES.to_vec())
 }
 
 /// Reads rows of `features` numbers from a CSV file, for predictions; a first line with no
@@ -84,44 +79,51 @@ pub fn load_wine() -> WineData {
 /// let rows = read_rows(&path, 2)?;
 /// assert_eq!(rows, ndarray::array![[1.0, 2.0], [3.5, -4.0]]);
 /// assert!(read_rows(&path, 3).is_err());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), model_persistence::Error>(())
 /// ```
-pub fn read_rows(path: &Path, features: usize) -> Result<Array2<f64>, Error> {
-    let fail = |line: Option<u64>, reason: String| Error::Input {
-        path: path.into(),
-        line,
-        reason,
-    };
+pub fn read_rows(path: &Path, features: usize) -> Result<Array2<f64>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
         .from_path(path)
-        .map_err(|e| fail(None, e.to_string()))?;
+        .map_err(|e| csv_error(path, e))?;
     let mut values = Vec::new();
     let mut rows = 0;
     for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| fail(Some(i as u64 + 1), e.to_string()))?;
-        let line = Some(record.position().map_or(i as u64 + 1, |p| p.line()));
+        let record = record.map_err(|e| csv_error(path, e))?;
+        let line = record.position().map_or(i as u64 + 1, |p| p.line());
         if i == 0 && record.iter().all(|field| field.parse::<f64>().is_err()) {
             continue;
         }
         if record.len() != features {
-            let reason = format!("{} columns, the model expects {features}", record.len());
-            return Err(fail(line, reason));
+            let (found, expected) = (record.len(), features);
+            return Err(Error::from(ErrorKind::Columns {
+                line,
+                found,
+                expected,
+            })
+            .at(path));
         }
-        for (column, field) in record.iter().enumerate() {
-            let value = field.parse::<f64>().map_err(|_| {
-                fail(
-                    line,
-                    format!("column {}: {field:?} is not a number", column + 1),
-                )
+        for (column, text) in record.iter().enumerate() {
+            let value = text.parse::<f64>().map_err(|_| {
+                let (column, text) = (column + 1, text.to_string());
+                Error::from(ErrorKind::NotANumber { line, column, text }).at(path)
             })?;
             values.push(value);
         }
         rows += 1;
     }
-    Array2::from_shape_vec((rows, features), values).map_err(|e| fail(None, e.to_string()))
+    Ok(Array2::from_shape_vec((rows, features), values).expect("rows of `features` values"))
+}
+
+/// A CSV error about the file at `path` as the crate's error: an I/O error keeps its kind (no
+/// such file, a folder).
+fn csv_error(path: &Path, err: csv::Error) -> Error {
+    match err.kind() {
+        csv::ErrorKind::Io(io) => Error::io(path, std::io::Error::new(io.kind(), io.to_string())),
+        _ => Error::from(ErrorKind::Csv(err)).at(path),
+    }
 }
 
 /// The red wine quality data of `linfa_datasets::winequality()`: 1,599 wines, 11 named

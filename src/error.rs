@@ -1,32 +1,142 @@
-//! The crate's error type: every step returns it, and its message is one line a user can act on.
+//! The crate's one error type. Every public function returns [`Result`], whose error is an
+//! [`Error`]: a message of one line that names the file it is about, and an [`ErrorKind`] that a
+//! program can match on.
 
-use thiserror::Error;
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
 
-use crate::persist::PersistError;
-use crate::split::SplitError;
+/// `Result<T, Error>`, what every fallible function of the crate returns.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Anything that can go wrong in the article's steps.
+/// Anything that can go wrong in the crate: what happened ([`kind`](Error::kind)) and, when it is
+/// about a file, which one ([`path`](Error::path)). Its message is one line, the path first.
 ///
 /// ```
 /// use model_persistence::prelude::*;
 ///
-/// let err = train_test_split(&load_wine(), 1.5, 3, true).unwrap_err();
-/// assert_eq!(
-///     Error::from(err).to_string(),
-///     "test size 1.5 must be a fraction strictly between 0 and 1, or a row count"
-/// );
+/// let err = load::<Model>("no/such/model.bin").unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::NotFound));
+/// assert_eq!(err.to_string(), "no/such/model.bin: no such file");
 /// ```
-#[derive(Debug, Error)]
-pub enum Error {
-    /// The split's arguments do not fit the data.
-    #[error(transparent)]
-    Split(#[from] SplitError),
+pub struct Error {
+    // Boxed, so that a `Result` stays one pointer wide on the happy path.
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    path: Option<PathBuf>,
+    kind: ErrorKind,
+}
+
+impl Error {
+    /// What went wrong.
+    ///
+    /// ```
+    /// use model_persistence::prelude::*;
+    ///
+    /// let err = train_test_split(&load_wine(), 1.5, 3, true).unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::Split(BadSplit::Fraction(_))));
+    /// ```
+    pub fn kind(&self) -> &ErrorKind {
+        &self.inner.kind
+    }
+
+    /// The file the error is about, if it is about one.
+    ///
+    /// ```
+    /// use model_persistence::prelude::*;
+    ///
+    /// let err = inspect("missing.bin").unwrap_err();
+    /// assert_eq!(err.path(), Some(std::path::Path::new("missing.bin")));
+    /// ```
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+
+    /// The same error, about the file at `path` (unless it already names one).
+    pub(crate) fn at(mut self, path: &Path) -> Self {
+        self.inner.path.get_or_insert_with(|| path.to_path_buf());
+        self
+    }
+
+    /// An error of the operating system while working on the file at `path`, with the kinds a
+    /// user acts on (no such file, a folder) told apart.
+    pub(crate) fn io(path: &Path, err: io::Error) -> Self {
+        let kind = match err.kind() {
+            io::ErrorKind::NotFound => ErrorKind::NotFound,
+            io::ErrorKind::IsADirectory => ErrorKind::IsDirectory,
+            _ => ErrorKind::Io(err),
+        };
+        Error::from(kind).at(path)
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error {
+            inner: Box::new(Inner { path: None, kind }),
+        }
+    }
+}
+
+/// `From` for the errors of the steps and their libraries, each through its [`ErrorKind`], so
+/// that `?` works on them in a function that returns the crate's [`Result`].
+macro_rules! from_kinds {
+    ($($source:ty => $kind:path),* $(,)?) => {
+        $(impl From<$source> for Error {
+            fn from(source: $source) -> Self {
+                $kind(source).into()
+            }
+        })*
+    };
+}
+
+from_kinds! {
+    io::Error => ErrorKind::Io,
+    BadSplit => ErrorKind::Split,
+    Corruption => ErrorKind::Corrupt,
+    linfa_linear::LinearError<f64> => ErrorKind::Train,
+    linfa::Error => ErrorKind::Linfa,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner.path {
+            Some(path) => write!(f, "{}: {}", path.display(), self.inner.kind),
+            None => write!(f, "{}", self.inner.kind),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("path", &self.inner.path)
+            .field("kind", &self.inner.kind)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.inner.kind)
+    }
+}
+
+/// What went wrong, for a program to match on. The message of each kind is one line.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The split's arguments do not fit the data: a usage error.
+    #[error("{0}")]
+    Split(BadSplit),
     /// linfa-linear could not fit the model.
     #[error("training failed: {0}")]
-    Train(#[from] linfa_linear::LinearError<f64>),
-    /// Saving or loading a model file failed.
-    #[error(transparent)]
-    Persist(#[from] PersistError),
+    Train(#[source] linfa_linear::LinearError<f64>),
+    /// linfa refused an operation, such as a score on mismatched data.
+    #[error("linfa: {0}")]
+    Linfa(#[source] linfa::Error),
     /// Rows with a different number of columns than the model was trained on.
     #[error("the model expects {expected} features per row, but the data has {found}")]
     FeatureCount {
@@ -35,17 +145,227 @@ pub enum Error {
         /// Columns in the data given.
         found: usize,
     },
-    /// An input file for predictions has a bad row.
-    #[error("{}: {}{reason}", path.display(), line.map(|n| format!("line {n}: ")).unwrap_or_default())]
-    Input {
-        /// The input file.
-        path: std::path::PathBuf,
-        /// The 1-based line of the bad row, if the problem is in one.
-        line: Option<u64>,
-        /// What is wrong.
-        reason: String,
-    },
     /// A score needs at least one row.
     #[error("cannot score a model on a dataset with no rows")]
     NoRows,
+    /// A row of an input CSV file has the wrong number of columns.
+    #[error("line {line}: {found} columns, the model expects {expected}")]
+    Columns {
+        /// The 1-based line of the row.
+        line: u64,
+        /// Columns in the row.
+        found: usize,
+        /// Features the model expects.
+        expected: usize,
+    },
+    /// A field of an input CSV file is not a number.
+    #[error("line {line}: column {column}: {text:?} is not a number")]
+    NotANumber {
+        /// The 1-based line of the row.
+        line: u64,
+        /// The 1-based column.
+        column: usize,
+        /// The field as written.
+        text: String,
+    },
+    /// An input CSV file cannot be parsed.
+    #[error("{0}")]
+    Csv(#[source] csv::Error),
+
+    /// The file does not exist.
+    #[error("no such file")]
+    NotFound,
+    /// The path is a folder.
+    #[error("is a directory, not a model file")]
+    IsDirectory,
+    /// The file is larger than a model file may be.
+    #[error("too large: {bytes} bytes, above the limit of {limit}")]
+    FileTooLarge {
+        /// Its size.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Reading or writing failed.
+    #[error("{0}")]
+    Io(#[source] io::Error),
+
+    /// Zero bytes.
+    #[error("empty file")]
+    Empty,
+    /// The magic bytes are not ours.
+    #[error("not a model file of this crate (wrong magic bytes)")]
+    NotAModel,
+    /// The file ends before the lengths in its header say it should.
+    #[error("truncated: the header announces {expected} bytes but the file has {found}")]
+    Truncated {
+        /// Bytes the header announces.
+        expected: u64,
+        /// Bytes present.
+        found: u64,
+    },
+    /// Written by a newer layout version than this crate reads.
+    #[error(
+        "written in format version {found}, newer than version {} that this build reads: upgrade model-persistence",
+        crate::layout::VERSION
+    )]
+    NewerVersion {
+        /// The version in the file.
+        found: u16,
+    },
+    /// A layout version that no release ever wrote.
+    #[error("unsupported format version {0}")]
+    BadVersion(u16),
+    /// The checksum does not match the bytes: the file was damaged or altered.
+    #[error("corrupt: checksum mismatch (stored {stored:016x}, computed {computed:016x})")]
+    Checksum {
+        /// The checksum stored in the file.
+        stored: u64,
+        /// The checksum of the bytes read.
+        computed: u64,
+    },
+    /// A codec byte this version does not know.
+    #[error("unknown codec {0}")]
+    UnknownCodec(u8),
+    /// A codec name that is not one of [`Codec::name`](crate::codec::Codec::name)'s.
+    #[error("unknown codec {0:?}: expected bincode, bincode+zstd or json")]
+    UnknownCodecName(String),
+    /// The decoded payload would exceed the allowed size.
+    #[error("too large: the payload is {bytes} bytes, above the limit of {limit}")]
+    PayloadTooLarge {
+        /// The payload's declared size.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The file holds another type of model than the one asked for.
+    #[error("holds a {found}, not a {expected}")]
+    WrongType {
+        /// The type asked for.
+        expected: String,
+        /// The type in the file.
+        found: String,
+    },
+    /// The checksum matched, but the content does not decode.
+    #[error("corrupt: {0}")]
+    Corrupt(Corruption),
+    /// The model could not be encoded.
+    #[error("cannot encode the model: {0}")]
+    Encode(#[source] Box<dyn std::error::Error + Send + Sync>),
+
+    /// plotters could not lay out or write a figure.
+    #[error("cannot draw the figure: {0}")]
+    Draw(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Why a split cannot be made: each is a usage error, an argument that does not fit the data.
+///
+/// ```
+/// use model_persistence::prelude::*;
+///
+/// let err = train_test_split(&load_wine(), 178, 3, true).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::Split(BadSplit::Count { count: 178, .. })));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BadSplit {
+    /// The dataset has no rows.
+    #[error("cannot split an empty dataset")]
+    Empty,
+    /// A test size that is neither a count nor a fraction.
+    #[error("test size {0:?} is neither a fraction like 0.33 nor a row count like 59")]
+    NotASize(String),
+    /// A fractional test size outside (0, 1).
+    #[error("test size {0} must be a fraction strictly between 0 and 1, or a row count")]
+    Fraction(f64),
+    /// A test row count of zero, or not smaller than the dataset.
+    #[error("test size of {count} rows must be at least 1{}", rows.map(|r| format!(" and below the {r} rows of the dataset")).unwrap_or_default())]
+    Count {
+        /// The count asked for.
+        count: usize,
+        /// The number of rows in the dataset, when known.
+        rows: Option<usize>,
+    },
+    /// The test set would take every row.
+    #[error("a test set of {test} of the {rows} rows leaves no training rows")]
+    EmptyTrain {
+        /// Rows in the dataset.
+        rows: usize,
+        /// Rows the test set would take.
+        test: usize,
+    },
+    /// Stratifying needs at least two rows of every class.
+    #[error("cannot stratify: a class has only {0} row; every class needs at least 2")]
+    ClassTooSmall(usize),
+    /// Stratifying needs room for every class in both sets.
+    #[error("cannot stratify: the {set} set has {rows} rows, fewer than the {classes} classes")]
+    TooFewRows {
+        /// "train" or "test".
+        set: &'static str,
+        /// Rows in that set.
+        rows: usize,
+        /// Number of classes.
+        classes: usize,
+    },
+}
+
+/// How a model file whose header and checksum looked right still fails to decode. A file with a
+/// matching checksum and one of these was forged or written by a buggy writer.
+///
+/// ```
+/// use model_persistence::prelude::*;
+///
+/// let mut bytes = encode(&vec![1.0_f64], &Metadata::default(), Codec::Bincode)?;
+/// bytes.push(0);
+/// let err = decode::<Vec<f64>>(&bytes, MAX_PAYLOAD_BYTES).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::Corrupt(Corruption::AfterChecksum(1))));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Corruption {
+    /// The lengths in the header add up to more than a file can hold.
+    #[error("impossible lengths in the header")]
+    ImpossibleLengths,
+    /// Bytes follow the checksum.
+    #[error("{0} bytes after the checksum")]
+    AfterChecksum(u64),
+    /// Flag bits this version does not know, or the shuffle flag on a codec without zstd.
+    #[error("unknown flags {0:#04x}")]
+    Flags(u8),
+    /// An uncompressed payload whose stored and decoded lengths differ.
+    #[error("payload lengths differ")]
+    Lengths,
+    /// The descriptor is not the JSON this crate writes.
+    #[error("descriptor: {0}")]
+    Descriptor(#[source] serde_json::Error),
+    /// The payload ends before the model does.
+    #[error("the payload ends before the model does")]
+    PayloadEnds,
+    /// Bytes are left in the payload after the model.
+    #[error("{0} bytes after the model")]
+    AfterModel(u64),
+    /// A length field claims more than the payload holds.
+    #[error("a length field claims more data than the file holds")]
+    LengthClaim,
+    /// An `f64` array whose header does not match its data.
+    #[error("the array's length does not match the payload")]
+    ArrayLength,
+    /// bincode could not decode the payload as the model's type.
+    #[error("{0}")]
+    Bincode(#[source] bincode::error::DecodeError),
+    /// serde_json could not decode the payload as the model's type.
+    #[error("{0}")]
+    Json(#[source] serde_json::Error),
+    /// zstd could not decompress the payload.
+    #[error("zstd: {0}")]
+    Zstd(#[source] io::Error),
+    /// The decompressed payload is not as long as the header says.
+    #[error("zstd payload is {found} bytes, the header says {declared}")]
+    ZstdLength {
+        /// Bytes the payload decompressed to (at most one past `declared`).
+        found: u64,
+        /// Bytes the header declares.
+        declared: u64,
+    },
 }

@@ -6,7 +6,7 @@ use linfa::traits::Predict;
 use ndarray::{Array1, Array2};
 
 use crate::data::WineData;
-use crate::error::Error;
+use crate::error::{ErrorKind, Result};
 use crate::train::Model;
 
 /// The model's prediction for each row of `records`, or an error when the rows do not have the
@@ -21,10 +21,10 @@ use crate::train::Model;
 /// assert!(predict(&model, &Array2::zeros((2, 5))).is_err());
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
-pub fn predict(model: &Model, records: &Array2<f64>) -> Result<Array1<f64>, Error> {
+pub fn predict(model: &Model, records: &Array2<f64>) -> Result<Array1<f64>> {
     let (expected, found) = (model.params().len(), records.ncols());
     if expected != found {
-        return Err(Error::FeatureCount { expected, found });
+        return Err(ErrorKind::FeatureCount { expected, found }.into());
     }
     Ok(model.predict(records))
 }
@@ -40,10 +40,10 @@ pub fn predict(model: &Model, records: &Array2<f64>) -> Result<Array1<f64>, Erro
 /// assert!((r2(&model, &test_set)? - 0.855120280462724).abs() < 1e-9);
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
-pub fn r2(model: &Model, dataset: &WineData) -> Result<f64, Error> {
+pub fn r2(model: &Model, dataset: &WineData) -> Result<f64> {
     let predicted = predict(model, dataset.records())?;
     let actual = dataset.targets().mapv(|c| c as f64);
-    predicted.r2(&actual).map_err(|_| Error::NoRows)
+    predicted.r2(&actual).map_err(|_| ErrorKind::NoRows.into())
 }
 
 /// Whether two models predict bit-for-bit the same values on `records`.
@@ -56,7 +56,7 @@ pub fn r2(model: &Model, dataset: &WineData) -> Result<f64, Error> {
 /// assert!(same_predictions(&model, &model.clone(), wine.records())?);
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
-pub fn same_predictions(a: &Model, b: &Model, records: &Array2<f64>) -> Result<bool, Error> {
+pub fn same_predictions(a: &Model, b: &Model, records: &Array2<f64>) -> Result<bool> {
     let (pa, pb) = (predict(a, records)?, predict(b, records)?);
     Ok(pa.iter().zip(&pb).all(|(x, y)| x.to_bits() == y.to_bits()))
 }

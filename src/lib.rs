@@ -1,37 +1,12 @@
-//! # model-persistence
-//!
-//! Save and load machine learning models in Rust: the steps of the article "How to Save and Load
-//! Machine Learning Models in Python", one module each, with scikit-learn's numbers.
-//!
-//! | step | module | function |
-//! |---|---|---|
-//! | 1 packages | [`prelude`] | `use model_persistence::prelude::*` |
-//! | 2 load the wine data | [`data`] | [`load_wine`](data::load_wine) |
-//! | 3 stratified split | [`split`] | [`train_test_split`](split::train_test_split) |
-//! | 4 train | [`train`](mod@train) | [`train`](train::train) |
-//! | 5 R² on train and test | [`evaluate`] | [`r2`](evaluate::r2) |
-//! | 6 save | [`persist`] | [`save`](persist::save) |
-//! | 7 load and verify | [`persist`], [`evaluate`] | [`load`](persist::load), [`same_predictions`](evaluate::same_predictions) |
-//!
-//! ```
-//! use model_persistence::prelude::*;
-//!
-//! let (train_set, test_set) = train_test_split(&load_wine(), 0.33, 3, true)?;
-//! let model = train(&train_set)?;
-//! let dir = tempfile::tempdir()?;
-//! let path = dir.path().join("wine.bin");
-//! save(&model, &path, Format::Bincode)?;
-//! let reloaded: Model = load(&path)?;
-//! assert_eq!(r2(&reloaded, &test_set)?, r2(&model, &test_set)?);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
 
 pub mod article;
 pub mod codec;
 pub mod data;
-pub mod error;
+mod error;
 pub mod evaluate;
-pub mod format;
+pub mod layout;
 pub mod persist;
 pub mod plot;
 pub mod prelude;
@@ -39,7 +14,12 @@ pub mod rng;
 pub mod split;
 pub mod train;
 
-pub use error::Error;
+pub use error::{BadSplit, Corruption, Error, ErrorKind, Result};
 
+/// The book's chapters as doc-tests: `build.rs` makes each chapter that `book/src/SUMMARY.md`
+/// lists the documentation of one empty module, so `cargo test` compiles and runs every Rust
+/// block in the book, and a failure names its chapter.
 #[cfg(doctest)]
-mod book;
+mod book {
+    include!(concat!(env!("OUT_DIR"), "/book.rs"));
+}

@@ -4,13 +4,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use model_persistence::Error;
 use model_persistence::article::{Options, run};
 use model_persistence::data::read_rows;
 use model_persistence::evaluate::predict;
-use model_persistence::persist::{FormatError, PersistError, inspect, open};
+use model_persistence::persist::{inspect, load_with_header};
 use model_persistence::split::TestSize;
 use model_persistence::train::Model;
+use model_persistence::{Error, ErrorKind};
 
 /// Train the article's linear regression on the wine data, save it the pickle way, the joblib
 /// way and as JSON, reload each and check it predicts identically.
@@ -86,7 +86,11 @@ fn main() -> ExitCode {
         Err(err) => {
             eprintln!("error: {err}");
             // A split that does not fit the data comes from an option value: usage error.
-            ExitCode::from(if matches!(err, Error::Split(_)) { 2 } else { 1 })
+            ExitCode::from(if matches!(err.kind(), ErrorKind::Split(_)) {
+                2
+            } else {
+                1
+            })
         }
     }
 }
@@ -109,13 +113,10 @@ fn article(args: ArticleArgs) -> Result<String, Error> {
 fn inspect_file(file: PathBuf, json: bool) -> Result<String, Error> {
     // A model of the article's type is decoded too, so every byte is checked; any other type
     // is verified as far as it can be without knowing it. Either way the file is read once.
-    let header = match open::<Model>(&file) {
+    let header = match load_with_header::<Model>(&file) {
         Ok(loaded) => loaded.header,
-        Err(PersistError::Format {
-            source: FormatError::WrongType { .. },
-            ..
-        }) => inspect(&file)?,
-        Err(err) => return Err(err.into()),
+        Err(err) if matches!(err.kind(), ErrorKind::WrongType { .. }) => inspect(&file)?,
+        Err(err) => return Err(err),
     };
     Ok(if json {
         to_json(&header)
@@ -125,7 +126,7 @@ fn inspect_file(file: PathBuf, json: bool) -> Result<String, Error> {
 }
 
 fn predict_rows(file: PathBuf, input: PathBuf) -> Result<String, Error> {
-    let model = open::<Model>(&file)?.model;
+    let model = load_with_header::<Model>(&file)?.model;
     let rows = read_rows(&input, model.params().len())?;
     let predictions = predict(&model, &rows)?;
     Ok(predictions

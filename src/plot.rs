@@ -1,5 +1,5 @@
 //! Pictures of the article's model, drawn as SVG with plotters: predicted against actual, the
-//! residuals, and the class balance of the split.
+//! residuals, and the class balance of the split; and the speed benchmark's timings.
 //!
 //! Each function returns the SVG document as a `String`, so a caller decides where it goes (a file,
 //! a notebook cell, a test). The output depends only on the data: no clock, no random colours, and
@@ -8,10 +8,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use thiserror::Error;
 
 use crate::data::{WineData, load_wine};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, Result};
 use crate::evaluate::{predict, r2};
 use crate::split::train_test_split;
 use crate::train::{Model, train};
@@ -28,23 +27,18 @@ const TEST: RGBColor = RGBColor(213, 94, 0);
 const WHOLE: RGBColor = RGBColor(120, 120, 120);
 /// Reference lines: the diagonal and the zero line.
 const GUIDE: RGBColor = RGBColor(90, 90, 90);
+/// Our side in the speed benchmark's chart: the training set's blue.
+const OURS: RGBColor = TRAIN;
+/// Python's side in the speed benchmark's chart: the test set's vermilion.
+const PYTHON: RGBColor = TEST;
+/// The raw speed of the disk in the speed benchmark's chart: the whole dataset's grey.
+const FLOOR: RGBColor = WHOLE;
 /// The font family; SVG viewers pick the reader's sans-serif font.
 const FONT: &str = "sans-serif";
 
-/// Why a figure could not be drawn.
-#[derive(Debug, Error)]
-pub enum PlotError {
-    /// The model could not predict the rows (see [`predict`]).
-    #[error(transparent)]
-    Model(#[from] Error),
-    /// plotters failed to lay out or write the figure.
-    #[error("cannot draw the figure: {0}")]
-    Draw(String),
-}
-
-impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
+impl<E: std::error::Error + Send + Sync + 'static> From<DrawingAreaErrorKind<E>> for Error {
     fn from(error: DrawingAreaErrorKind<E>) -> Self {
-        PlotError::Draw(error.to_string())
+        ErrorKind::Draw(Box::new(error)).into()
     }
 }
 
@@ -68,7 +62,7 @@ impl Figure {
     /// let model = train(&train_set)?;
     /// let figure = Figure::new("residuals", residuals(&model, &train_set, &test_set)?);
     /// assert_eq!(figure.name, "residuals");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), model_persistence::Error>(())
     /// ```
     pub fn new(name: &'static str, svg: String) -> Figure {
         Figure { name, svg }
@@ -107,7 +101,7 @@ impl Figure {
     /// let (train_set, test_set) = train_test_split(&wine, 0.33, 3, true)?;
     /// let figure = Figure::new("class_balance", class_balance(&wine, &train_set, &test_set)?);
     /// figure.evcxr_display(); // in a notebook: the bar chart
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), model_persistence::Error>(())
     /// ```
     pub fn evcxr_display(&self) {
         print!("{}", self.evcxr_content());
@@ -143,7 +137,7 @@ fn prediction_panel(
     actual: &[f64],
     predicted: &[f64],
     color: RGBColor,
-) -> Result<(), PlotError> {
+) -> Result<()> {
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, 20))
         .margin(12)
@@ -187,14 +181,14 @@ fn prediction_panel(
 /// let model = train(&train_set)?;
 /// let svg = predicted_vs_actual(&model, &train_set, &test_set)?;
 /// assert!(svg.starts_with("<svg") && svg.contains("R² = 0.855"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), model_persistence::Error>(())
 /// ```
 pub fn predicted_vs_actual(
     model: &Model,
     train_set: &WineData,
     test_set: &WineData,
-) -> Result<String, PlotError> {
-    svg_figure(|root| {
+) -> Result<String> {
+    svg_figure((WIDTH, HEIGHT), |root| {
         let panels = root.split_evenly((1, 2));
         for (area, (name, set, color)) in panels
             .iter()
@@ -219,14 +213,10 @@ pub fn predicted_vs_actual(
 /// let model = train(&train_set)?;
 /// let svg = residuals(&model, &train_set, &test_set)?;
 /// assert_eq!(svg.matches("<circle").count(), 119 + 59 + 2); // rows, and the legend's marks
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), model_persistence::Error>(())
 /// ```
-pub fn residuals(
-    model: &Model,
-    train_set: &WineData,
-    test_set: &WineData,
-) -> Result<String, PlotError> {
-    svg_figure(|root| {
+pub fn residuals(model: &Model, train_set: &WineData, test_set: &WineData) -> Result<String> {
+    svg_figure((WIDTH, HEIGHT), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption("Residuals: actual class minus prediction", (FONT, 20))
             .margin(12)
@@ -279,13 +269,13 @@ pub fn residuals(
 /// let (train_set, test_set) = train_test_split(&wine, 0.33, 3, true)?;
 /// let svg = class_balance(&wine, &train_set, &test_set)?;
 /// assert!(svg.contains("all rows (178 rows)") && svg.contains("test (59 rows)"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), model_persistence::Error>(())
 /// ```
 pub fn class_balance(
     whole: &WineData,
     train_set: &WineData,
     test_set: &WineData,
-) -> Result<String, PlotError> {
+) -> Result<String> {
     let sets = [
         ("all rows", whole, WHOLE),
         ("train", train_set, TRAIN),
@@ -298,7 +288,7 @@ pub fn class_balance(
         .unwrap_or(0);
     let bar = 0.8 / sets.len() as f64;
 
-    svg_figure(|root| {
+    svg_figure((WIDTH, HEIGHT), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption("Class balance of the split", (FONT, 20))
             .margin(12)
@@ -350,13 +340,14 @@ pub fn class_balance(
     })
 }
 
-/// Draws one figure with `draw` on a white canvas of the book's size and returns its SVG.
+/// Draws one figure with `draw` on a white canvas of `size` pixels and returns its SVG.
 fn svg_figure(
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), PlotError>,
-) -> Result<String, PlotError> {
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
+) -> Result<String> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE)?;
         draw(&root)?;
         root.present()?;
@@ -367,7 +358,7 @@ fn svg_figure(
 /// Draws the series' legend in the upper right corner, the same way on every figure.
 fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
-) -> Result<(), PlotError>
+) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
@@ -381,6 +372,108 @@ where
     Ok(())
 }
 
+/// Who ran a timed operation of the speed benchmark, which decides its bar's colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// This crate.
+    Ours,
+    /// pickle, joblib or numpy.
+    Python,
+    /// The raw speed of the disk: one `write_all`, one `fs::read`.
+    Floor,
+}
+
+/// One bar of [`timings`]: what was timed, its median in seconds, and who ran it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timing {
+    /// The operation, as the chart labels it.
+    pub label: String,
+    /// The median time, in seconds.
+    pub seconds: f64,
+    /// Who ran it.
+    pub side: Side,
+}
+
+/// A horizontal bar chart of `bars`, top to bottom, on a logarithmic time axis, each bar labelled
+/// with its time: the speed benchmark's chart, drawn with the figures' colours.
+///
+/// ```
+/// use model_persistence::plot::{Side, Timing, timings};
+///
+/// let bars = [
+///     Timing { label: "ours: load".into(), seconds: 0.040, side: Side::Ours },
+///     Timing { label: "floor: fs::read".into(), seconds: 0.030, side: Side::Floor },
+/// ];
+/// let svg = timings("80 MB", &bars)?;
+/// assert!(svg.contains("40.00 ms") && svg.contains("ours: load"));
+/// # Ok::<(), model_persistence::Error>(())
+/// ```
+pub fn timings(title: &str, bars: &[Timing]) -> Result<String> {
+    // plotters counts segments from the bottom: reverse, so the first bar is on top.
+    let bars: Vec<&Timing> = bars.iter().rev().collect();
+    let height = 70 + 24 * bars.len() as u32;
+    let max = bars.iter().map(|b| b.seconds).fold(1e-3, f64::max) * 4.0;
+    let min = bars.iter().map(|b| b.seconds).fold(max, f64::min) / 2.0;
+    svg_figure((900, height), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 18))
+            .margin(10)
+            .x_label_area_size(36)
+            .y_label_area_size(300)
+            .build_cartesian_2d((min..max).log_scale(), (0..bars.len()).into_segmented())?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(bars.len())
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => {
+                    bars.get(*i).map(|b| b.label.clone()).unwrap_or_default()
+                }
+                _ => String::new(),
+            })
+            .x_desc("seconds, logarithmic scale")
+            .x_label_formatter(&|s| format!("{s}"))
+            .draw()?;
+        chart.draw_series(bars.iter().enumerate().map(|(i, bar)| {
+            let color = match bar.side {
+                Side::Ours => OURS,
+                Side::Python => PYTHON,
+                Side::Floor => FLOOR,
+            };
+            let corners = [
+                (min, SegmentValue::Exact(i)),
+                (bar.seconds, SegmentValue::Exact(i + 1)),
+            ];
+            let mut rectangle = Rectangle::new(corners, color.filled());
+            rectangle.set_margin(3, 3, 0, 0);
+            rectangle
+        }))?;
+        chart.draw_series(bars.iter().enumerate().map(|(i, bar)| {
+            let at = (bar.seconds * 1.08, SegmentValue::CenterOf(i));
+            let style = TextStyle::from((FONT, 12).into_font())
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Left, VPos::Center));
+            Text::new(human_time(bar.seconds), at, style)
+        }))?;
+        Ok(())
+    })
+}
+
+/// A time in the unit that suits it: `12.3 µs`, `45.67 ms`, `1.23 s`.
+///
+/// ```
+/// use model_persistence::plot::human_time;
+///
+/// assert_eq!(human_time(0.0456), "45.60 ms");
+/// ```
+pub fn human_time(seconds: f64) -> String {
+    match seconds {
+        s if s < 1e-3 => format!("{:.1} µs", s * 1e6),
+        s if s < 1.0 => format!("{:.2} ms", s * 1e3),
+        s => format!("{s:.2} s"),
+    }
+}
+
 /// The book's three figures for the article's split (seed 3, test size 0.33, stratified), in
 /// the order the book shows them. `tests/figures.rs` checks them against `book/src/figures/`.
 ///
@@ -389,11 +482,11 @@ where
 ///
 /// let names: Vec<&str> = book_figures()?.iter().map(|f| f.name).collect();
 /// assert_eq!(names, ["predicted_vs_actual", "residuals", "class_balance"]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), model_persistence::Error>(())
 /// ```
-pub fn book_figures() -> Result<Vec<Figure>, PlotError> {
+pub fn book_figures() -> Result<Vec<Figure>> {
     let wine = load_wine();
-    let (train_set, test_set) = train_test_split(&wine, 0.33, 3, true).map_err(Error::from)?;
+    let (train_set, test_set) = train_test_split(&wine, 0.33, 3, true)?;
     let model = train(&train_set)?;
     Ok(vec![
         Figure {

@@ -1,5 +1,5 @@
-//! One `use` for the book and the notebooks: the steps, their types, and the linfa and ndarray
-//! items a reader handles.
+//! One `use` for the book and the notebooks: the steps, their types, the crate's error, and the
+//! linfa and ndarray items a reader handles.
 //!
 //! ```
 //! use model_persistence::prelude::*;
@@ -25,9 +25,9 @@
 //! let dir: TempDir = tempdir()?;
 //! let path = dir.path().join("wine.bin");
 //! let model: Model = train(&load_wine())?;
-//! save(&model, &path, Format::Bincode)?;
+//! save(&model, &path, Codec::Bincode)?;
 //! let header: Header = inspect(&path)?;
-//! let loaded: Loaded<Model> = open(&path)?;
+//! let loaded: Loaded<Model> = load_with_header(&path)?;
 //! assert_eq!(loaded.header, header);
 //!
 //! // linfa's own traits, for fitting and predicting without the crate's helpers:
@@ -37,15 +37,17 @@
 //! let predicted: Array1<f64> = fitted.predict(wine.records());
 //! assert_eq!(fitted, model);
 //! assert!(predicted.r2(&numeric)? > 0.9);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), Error>(())
 //! ```
 
+pub use crate::codec::Codec;
 pub use crate::data::{WineData, load_wine, load_wine_quality};
-pub use crate::error::Error;
+pub use crate::error::{BadSplit, Corruption, Error, ErrorKind};
 pub use crate::evaluate::{predict, r2, same_predictions};
-pub use crate::persist::{
-    Format, Header, Loaded, Metadata, PersistError, inspect, load, open, save, save_with,
+pub use crate::layout::{
+    Header, Loaded, MAGIC, MAX_PAYLOAD_BYTES, Metadata, decode, encode, encode_into, verify,
 };
+pub use crate::persist::{inspect, load, load_with_header, save, save_with};
 pub use crate::split::{TestSize, train_test_split};
 pub use crate::train::{Model, train};
 pub use linfa::dataset::Records;

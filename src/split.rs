@@ -7,9 +7,9 @@
 
 use linfa::Dataset;
 use ndarray::Axis;
-use thiserror::Error;
 
 use crate::data::WineData;
+use crate::error::{BadSplit, Result};
 use crate::rng::RandomState;
 
 /// How large the test set is: a fraction of the rows (rounded up) or a number of rows.
@@ -17,9 +17,10 @@ use crate::rng::RandomState;
 /// ```
 /// use model_persistence::split::TestSize;
 ///
-/// assert_eq!(TestSize::from(0.33).test_rows(178), Ok(59));
-/// assert_eq!(TestSize::from(36).test_rows(178), Ok(36));
+/// assert_eq!(TestSize::from(0.33).test_rows(178)?, 59);
+/// assert_eq!(TestSize::from(36).test_rows(178)?, 36);
 /// assert!(TestSize::from(1.5).test_rows(178).is_err());
+/// # Ok::<(), model_persistence::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -43,16 +44,16 @@ impl From<usize> for TestSize {
 }
 
 impl std::str::FromStr for TestSize {
-    type Err = SplitError;
+    type Err = crate::Error;
 
     /// Reads `0.33` as a fraction and `59` as a count, and rejects anything else.
-    fn from_str(text: &str) -> Result<Self, SplitError> {
+    fn from_str(text: &str) -> Result<Self> {
         let size = if let Ok(count) = text.parse::<usize>() {
             TestSize::Count(count)
         } else if let Ok(fraction) = text.parse::<f64>() {
             TestSize::Fraction(fraction)
         } else {
-            return Err(SplitError::NotASize(text.to_string()));
+            return Err(BadSplit::NotASize(text.to_string()).into());
         };
         size.validate()?;
         Ok(size)
@@ -70,10 +71,10 @@ impl std::fmt::Display for TestSize {
 
 impl TestSize {
     /// Rejects sizes that are wrong whatever the dataset: a fraction outside (0, 1), a count of 0.
-    fn validate(self) -> Result<(), SplitError> {
+    fn validate(self) -> Result<(), BadSplit> {
         match self {
-            TestSize::Fraction(x) if !(x > 0.0 && x < 1.0) => Err(SplitError::BadFraction(x)),
-            TestSize::Count(0) => Err(SplitError::BadCount {
+            TestSize::Fraction(x) if !(x > 0.0 && x < 1.0) => Err(BadSplit::Fraction(x)),
+            TestSize::Count(0) => Err(BadSplit::Count {
                 count: 0,
                 rows: None,
             }),
@@ -82,69 +83,24 @@ impl TestSize {
     }
 
     /// The number of test rows for a dataset of `rows` rows, checked as scikit-learn checks it.
-    pub fn test_rows(self, rows: usize) -> Result<usize, SplitError> {
+    pub fn test_rows(self, rows: usize) -> Result<usize> {
         self.validate()?;
         if rows == 0 {
-            return Err(SplitError::Empty);
+            return Err(BadSplit::Empty.into());
         }
         let test = match self {
             TestSize::Fraction(x) => (x * rows as f64).ceil() as usize,
             TestSize::Count(n) if n >= rows => {
-                return Err(SplitError::BadCount {
-                    count: n,
-                    rows: Some(rows),
-                });
+                let rows = Some(rows);
+                return Err(BadSplit::Count { count: n, rows }.into());
             }
             TestSize::Count(n) => n,
         };
         if test >= rows {
-            return Err(SplitError::EmptyTrain { rows, test });
+            return Err(BadSplit::EmptyTrain { rows, test }.into());
         }
         Ok(test)
     }
-}
-
-/// Why a split cannot be made.
-#[derive(Debug, Clone, PartialEq, Error)]
-pub enum SplitError {
-    /// The dataset has no rows.
-    #[error("cannot split an empty dataset")]
-    Empty,
-    /// A test size that is neither a count nor a fraction.
-    #[error("test size {0:?} is neither a fraction like 0.33 nor a row count like 59")]
-    NotASize(String),
-    /// A fractional test size outside (0, 1).
-    #[error("test size {0} must be a fraction strictly between 0 and 1, or a row count")]
-    BadFraction(f64),
-    /// A test row count of zero, or not smaller than the dataset.
-    #[error("test size of {count} rows must be at least 1{}", rows.map(|r| format!(" and below the {r} rows of the dataset")).unwrap_or_default())]
-    BadCount {
-        /// The count asked for.
-        count: usize,
-        /// The number of rows in the dataset, when known.
-        rows: Option<usize>,
-    },
-    /// The test set would take every row.
-    #[error("a test set of {test} of the {rows} rows leaves no training rows")]
-    EmptyTrain {
-        /// Rows in the dataset.
-        rows: usize,
-        /// Rows the test set would take.
-        test: usize,
-    },
-    /// Stratifying needs at least two rows of every class.
-    #[error("cannot stratify: a class has only {0} row; every class needs at least 2")]
-    ClassTooSmall(usize),
-    /// Stratifying needs room for every class in both sets.
-    #[error("cannot stratify: the {set} set has {rows} rows, fewer than the {classes} classes")]
-    TooFewRows {
-        /// "train" or "test".
-        set: &'static str,
-        /// Rows in that set.
-        rows: usize,
-        /// Number of classes.
-        classes: usize,
-    },
 }
 
 /// The row indices of the training and the test set, in scikit-learn's order.
@@ -158,14 +114,14 @@ pub enum SplitError {
 /// let labels = [0, 0, 1, 1, 1, 1, 2, 2];
 /// let (train, test) = split_indices(labels.len(), 0.5.into(), 3, Some(&labels[..]))?;
 /// assert_eq!((train.len(), test.len()), (4, 4));
-/// # Ok::<(), model_persistence::split::SplitError>(())
+/// # Ok::<(), model_persistence::Error>(())
 /// ```
 pub fn split_indices<T: Ord>(
     rows: usize,
     test_size: TestSize,
     seed: u32,
     stratify: Option<&[T]>,
-) -> Result<(Vec<usize>, Vec<usize>), SplitError> {
+) -> Result<(Vec<usize>, Vec<usize>)> {
     let n_test = test_size.test_rows(rows)?;
     let n_train = rows - n_test;
     let mut rng = RandomState::new(seed);
@@ -188,7 +144,7 @@ fn stratified<T: Ord>(
     n_train: usize,
     n_test: usize,
     rng: &mut RandomState,
-) -> Result<(Vec<usize>, Vec<usize>), SplitError> {
+) -> Result<(Vec<usize>, Vec<usize>)> {
     // Rows of each class in row order, classes sorted (`np.unique` + a stable argsort).
     let mut by_class: Vec<usize> = (0..labels.len()).collect();
     by_class.sort_by(|&a, &b| labels[a].cmp(&labels[b]));
@@ -196,12 +152,12 @@ fn stratified<T: Ord>(
     let counts: Vec<usize> = class_rows.iter().map(|rows| rows.len()).collect();
 
     if let Some(&smallest) = counts.iter().min().filter(|&&c| c < 2) {
-        return Err(SplitError::ClassTooSmall(smallest));
+        return Err(BadSplit::ClassTooSmall(smallest).into());
     }
     for (set, rows) in [("train", n_train), ("test", n_test)] {
         if rows < counts.len() {
             let classes = counts.len();
-            return Err(SplitError::TooFewRows { set, rows, classes });
+            return Err(BadSplit::TooFewRows { set, rows, classes }.into());
         }
     }
 
@@ -270,14 +226,14 @@ fn approximate_mode(counts: &[usize], draws: usize, rng: &mut RandomState) -> Ve
 /// let (train, test) = train_test_split(&load_wine(), 0.33, 3, true)?;
 /// assert_eq!((train.nsamples(), test.nsamples()), (119, 59));
 /// assert_eq!(train.feature_names(), load_wine().feature_names());
-/// # Ok::<(), model_persistence::split::SplitError>(())
+/// # Ok::<(), model_persistence::Error>(())
 /// ```
 pub fn train_test_split(
     dataset: &WineData,
     test_size: impl Into<TestSize>,
     seed: u32,
     stratify: bool,
-) -> Result<(WineData, WineData), SplitError> {
+) -> Result<(WineData, WineData)> {
     let labels = dataset.targets().to_vec();
     let strata = stratify.then_some(labels.as_slice());
     let rows_in = dataset.records().nrows();
@@ -296,47 +252,62 @@ fn rows(dataset: &WineData, indices: &[usize]) -> WineData {
 mod tests {
     use super::*;
 
+    use crate::error::ErrorKind;
+
+    /// The split's problem, from an `Err`.
+    fn bad<T: std::fmt::Debug>(result: Result<T>) -> Result<T, BadSplit> {
+        result.map_err(|e| match e.kind() {
+            ErrorKind::Split(bad) => bad.clone(),
+            other => panic!("not a split error: {other:?}"),
+        })
+    }
+
     #[test]
     fn bad_arguments_say_what_is_wrong() {
         let labels = [0, 0, 1, 1, 2];
         let split = |size: TestSize, stratify: bool| {
-            split_indices(5, size, 0, stratify.then_some(&labels[..]))
+            bad(split_indices(5, size, 0, stratify.then_some(&labels[..])))
         };
         assert_eq!(
             split(TestSize::Fraction(0.0), false),
-            Err(SplitError::BadFraction(0.0))
+            Err(BadSplit::Fraction(0.0))
         );
         assert_eq!(
             split(TestSize::Fraction(1.0), false),
-            Err(SplitError::BadFraction(1.0))
+            Err(BadSplit::Fraction(1.0))
         );
         assert!(matches!(
             split(TestSize::Fraction(f64::NAN), false),
-            Err(SplitError::BadFraction(_))
+            Err(BadSplit::Fraction(_))
         ));
         assert_eq!(
             split(TestSize::Count(5), false),
-            Err(SplitError::BadCount {
+            Err(BadSplit::Count {
                 count: 5,
                 rows: Some(5)
             })
         );
         assert_eq!(
             split(TestSize::Fraction(0.9), false),
-            Err(SplitError::EmptyTrain { rows: 5, test: 5 })
+            Err(BadSplit::EmptyTrain { rows: 5, test: 5 })
         );
         assert_eq!(
             split(TestSize::Count(2), true),
-            Err(SplitError::ClassTooSmall(1))
+            Err(BadSplit::ClassTooSmall(1))
         );
         assert_eq!(
-            split_indices::<u8>(0, TestSize::Fraction(0.5), 0, None),
-            Err(SplitError::Empty)
+            bad(split_indices::<u8>(0, TestSize::Fraction(0.5), 0, None)),
+            Err(BadSplit::Empty)
         );
-        let too_few = split_indices(6, TestSize::Count(2), 0, Some(&[0, 0, 1, 1, 2, 2][..]));
+        let too_few = bad(split_indices(
+            6,
+            TestSize::Count(2),
+            0,
+            Some(&[0, 0, 1, 1, 2, 2][..]),
+        ));
         assert_eq!(
             too_few,
-            Err(SplitError::TooFewRows {
+            Err(BadSplit::TooFewRows {
                 set: "test",
                 rows: 2,
                 classes: 3
@@ -346,8 +317,11 @@ mod tests {
 
     #[test]
     fn test_size_parses_counts_and_fractions() {
-        assert_eq!("0.33".parse(), Ok(TestSize::Fraction(0.33)));
-        assert_eq!("59".parse(), Ok(TestSize::Count(59)));
+        assert_eq!(
+            "0.33".parse::<TestSize>().unwrap(),
+            TestSize::Fraction(0.33)
+        );
+        assert_eq!("59".parse::<TestSize>().unwrap(), TestSize::Count(59));
         assert!("0".parse::<TestSize>().is_err());
         assert!("-0.2".parse::<TestSize>().is_err());
         assert!("a third".parse::<TestSize>().is_err());

@@ -7,7 +7,7 @@ use linfa::traits::Fit;
 use linfa_linear::{FittedLinearRegression, LinearRegression};
 
 use crate::data::WineData;
-use crate::error::Error;
+use crate::error::{ErrorKind, Result};
 
 /// The fitted model the article saves and loads: linfa-linear's ordinary least squares.
 pub type Model = FittedLinearRegression<f64>;
@@ -22,7 +22,9 @@ pub type Model = FittedLinearRegression<f64>;
 /// assert_eq!(model.params().len(), 13);
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
-pub fn train(train: &WineData) -> Result<Model, Error> {
+pub fn train(train: &WineData) -> Result<Model> {
     let numeric = Dataset::new(train.records().clone(), train.targets().mapv(|c| c as f64));
-    Ok(LinearRegression::new().fit(&numeric)?)
+    LinearRegression::new()
+        .fit(&numeric)
+        .map_err(|e| ErrorKind::Train(e).into())
 }

@@ -1,8 +1,9 @@
 //! The article's numbers, scikit-learn's to 1e-9, and the reload, through the library and
 //! through the `model-persistence` command.
 
-use std::process::Command;
+mod common;
 
+use common::{command, command_in};
 use model_persistence::article::{Options, run};
 use model_persistence::prelude::*;
 use serde_json::Value;
@@ -62,13 +63,13 @@ fn the_issue_figures() -> Result<(), Error> {
 }
 
 #[test]
-fn reloaded_models_predict_bit_for_bit() -> Result<(), Box<dyn std::error::Error>> {
+fn reloaded_models_predict_bit_for_bit() -> Result<(), Error> {
     let dir = tempfile::tempdir()?;
     let (train_set, test_set) = train_test_split(&load_wine(), 0.33, 3, true)?;
     let model = train(&train_set)?;
-    for format in Format::ALL {
-        let path = dir.path().join(format!("model.{}", format.extension()));
-        let bytes = save(&model, &path, format)?;
+    for codec in Codec::ALL {
+        let path = dir.path().join(format!("model.{}", codec.extension()));
+        let bytes = save(&model, &path, codec)?;
         assert_eq!(bytes, std::fs::metadata(&path)?.len());
         let reloaded: Model = load(&path)?;
         assert_eq!(reloaded, model);
@@ -85,13 +86,6 @@ fn reloaded_models_predict_bit_for_bit() -> Result<(), Box<dyn std::error::Error
     Ok(())
 }
 
-fn command(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_model-persistence"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
 #[test]
 fn json_report_has_the_documented_keys() {
     let dir = tempfile::tempdir().unwrap();
@@ -104,13 +98,13 @@ fn json_report_has_the_documented_keys() {
     assert!((report["r2_test"].as_f64().unwrap() - 0.855120280462724).abs() < 1e-9);
     assert_eq!(report["reloaded_identical"], true);
     let files = report["files"].as_array().unwrap();
-    assert_eq!(files.len(), Format::ALL.len());
+    assert_eq!(files.len(), Codec::ALL.len());
     for file in files {
         let on_disk = std::fs::metadata(file["path"].as_str().unwrap())
             .unwrap()
             .len();
         assert_eq!(file["bytes"], on_disk);
-        assert!(file["format"].is_string());
+        assert!(file["codec"].is_string());
     }
 }
 
@@ -163,15 +157,12 @@ fn readme_shows_what_the_command_prints() {
     let shown = &readme[start..start + readme[start..].find("```").unwrap()];
 
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_model-persistence"))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let output = command_in(dir.path(), &[]);
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
         shown,
-        "update README.md"
+        "README.md must show what the command prints: copy it there"
     );
 }
 
@@ -186,11 +177,7 @@ fn readme_shows_what_inspect_prints() {
 
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_model-persistence"))
-            .current_dir(dir.path())
-            .args(args)
-            .output()
-            .unwrap();
+        let output = command_in(dir.path(), args);
         assert!(output.status.success());
         String::from_utf8(output.stdout).unwrap()
     };
@@ -200,6 +187,6 @@ fn readme_shows_what_inspect_prints() {
     assert_eq!(
         printed.lines().take(shown.len()).collect::<Vec<_>>(),
         shown,
-        "update README.md"
+        "README.md must show what the command prints: copy it there"
     );
 }

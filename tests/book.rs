@@ -1,19 +1,17 @@
-//! The book cannot drift from the code: every chapter is a doc-test module in `src/book.rs`, every
-//! code block is labelled, every number a block says it prints is in that block's code, every
-//! source region it includes exists, and the appendix's table is the program below it.
+//! The book cannot drift from the code: every chapter is in `SUMMARY.md` (which `build.rs` turns
+//! into doc-test modules), every code block is labelled, every number a block says it prints is in
+//! that block's code, every source region it includes exists, and the appendix's table is the
+//! program below it.
+
+mod common;
+#[path = "../xtask/src/markdown.rs"]
+mod markdown;
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read(path: impl AsRef<Path>) -> String {
-    let path = root().join(path);
-    fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use common::{read, root};
+use markdown::{anchor, blocks, expand_includes};
 
 /// The chapter file names inside `(...)` links of `SUMMARY.md`, such as `step1-packages.md`.
 fn summary_chapters() -> BTreeSet<String> {
@@ -21,16 +19,6 @@ fn summary_chapters() -> BTreeSet<String> {
         .split("](")
         .skip(1)
         .filter_map(|rest| rest.split(')').next())
-        .map(str::to_string)
-        .collect()
-}
-
-/// The chapters `src/book.rs` includes as doc-test modules.
-fn doctested_chapters() -> BTreeSet<String> {
-    read("src/book.rs")
-        .split("include_str!(\"../book/src/")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
         .map(str::to_string)
         .collect()
 }
@@ -43,38 +31,6 @@ fn chapter_files() -> BTreeSet<String> {
         .map(|name| name.to_string_lossy().into_owned())
         .filter(|name| name.ends_with(".md") && name != "SUMMARY.md")
         .collect()
-}
-
-/// A fenced block of a chapter: its info string and its lines.
-struct Block {
-    info: String,
-    body: String,
-}
-
-/// The fenced code blocks of a chapter, in order.
-fn blocks(chapter: &str) -> Vec<Block> {
-    let mut found = Vec::new();
-    let mut open: Option<Block> = None;
-    for line in chapter.lines() {
-        let fence = line.trim_start().strip_prefix("```");
-        match (fence, open.take()) {
-            (Some(_), Some(block)) => found.push(block),
-            (Some(info), None) => {
-                open = Some(Block {
-                    info: info.trim().to_string(),
-                    body: String::new(),
-                })
-            }
-            (None, Some(mut block)) => {
-                block.body += line;
-                block.body += "\n";
-                open = Some(block);
-            }
-            (None, None) => {}
-        }
-    }
-    assert!(open.is_none(), "a code block is not closed");
-    found
 }
 
 /// The numbers in `text`: runs of digits, with inner `.`, `_` or `,` kept and then dropped.
@@ -94,17 +50,12 @@ fn numbers(text: &str) -> Vec<String> {
 }
 
 #[test]
-fn every_chapter_is_in_the_summary_and_doc_tested() {
+fn every_chapter_is_in_the_summary_and_so_doc_tested() {
     let summary = summary_chapters();
-    let tested = doctested_chapters();
     let files = chapter_files();
     assert_eq!(
-        summary, tested,
-        "SUMMARY.md and src/book.rs must list the same chapters"
-    );
-    assert_eq!(
         summary, files,
-        "every file in book/src must be a chapter of SUMMARY.md"
+        "every file in book/src must be a chapter of SUMMARY.md, which build.rs makes doc-tests of"
     );
     assert!(summary.len() >= 13, "{summary:?}");
 }
@@ -112,14 +63,14 @@ fn every_chapter_is_in_the_summary_and_doc_tested() {
 #[test]
 fn every_code_block_is_labelled_and_runs_unless_it_includes_source() {
     for name in chapter_files() {
-        for block in blocks(&read(format!("book/src/{name}"))) {
-            match block.info.as_str() {
+        for (info, body) in blocks(&read(format!("book/src/{name}"))) {
+            match info.as_str() {
                 "rust" => assert!(
-                    !block.body.contains("{{#"),
+                    !body.contains("{{#"),
                     "{name}: an include in a block rustdoc would compile"
                 ),
                 "rust,ignore" => assert!(
-                    block.body.trim().starts_with("{{#include ../../src/"),
+                    body.trim().starts_with("{{#include ../../src/"),
                     "{name}: only source included from src/ may be ignored"
                 ),
                 "text" | "console" | "toml" | "python" => {}
@@ -133,18 +84,18 @@ fn every_code_block_is_labelled_and_runs_unless_it_includes_source() {
 fn every_number_shown_as_output_is_in_the_code_that_prints_it() {
     for name in chapter_files() {
         let mut last_rust: Option<String> = None;
-        for block in blocks(&read(format!("book/src/{name}"))) {
-            match block.info.as_str() {
-                "rust" => last_rust = Some(block.body),
+        for (info, body) in blocks(&read(format!("book/src/{name}"))) {
+            match info.as_str() {
+                "rust" => last_rust = Some(body),
                 "text" => {
                     let Some(code) = &last_rust else { continue };
                     let code = code.replace('_', "");
-                    for number in numbers(&block.body) {
+                    for number in numbers(&body) {
                         assert!(
                             code.contains(&number),
                             "{name}: the output shows {number}, but the code above it never \
                              checks it:\n{}",
-                            block.body
+                            body
                         );
                     }
                 }
@@ -155,38 +106,33 @@ fn every_number_shown_as_output_is_in_the_code_that_prints_it() {
 }
 
 #[test]
-fn included_source_regions_exist() {
+fn included_regions_exist() {
     for name in chapter_files() {
         let chapter = read(format!("book/src/{name}"));
         for include in chapter.split("{{#include ").skip(1) {
             let target = include.split("}}").next().expect("a closed include");
-            let (path, anchor) = target.split_once(':').expect("an include names an anchor");
-            let source = read(
-                Path::new("book/src")
-                    .join(path)
-                    .to_string_lossy()
-                    .replace("book/src/../../", ""),
+            let Some((path, name)) = target.split_once(':') else {
+                assert!(root().join("book/src").join(target).exists(), "{target}");
+                continue;
+            };
+            let source = fs::read_to_string(root().join("book/src").join(path))
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert!(
+                anchor(&source, name).is_some(),
+                "{path} has no region {name:?}"
             );
-            // mdBook finds anchors on any line, as `// ANCHOR:` in code or `<!-- ANCHOR: -->`.
-            for marker in [format!("ANCHOR: {anchor}"), format!("ANCHOR_END: {anchor}")] {
-                let found = source.lines().any(|line| {
-                    line.trim_start_matches(['/', '<', '!', '-', ' '])
-                        .starts_with(&marker)
-                });
-                assert!(found, "{name}: {path} has no {marker:?}");
-            }
         }
     }
 }
 
 #[test]
 fn the_appendix_table_is_the_program_below_it() {
-    let appendix = read("book/src/appendix.md");
+    let appendix = expand_includes(&read("book/src/appendix.md"), &root().join("book/src"));
     let program = blocks(&appendix)
         .into_iter()
-        .find(|b| b.info == "rust")
+        .find(|(info, _)| info == "rust")
         .expect("the appendix has a Rust program")
-        .body;
+        .1;
     let rows: Vec<&str> = appendix
         .lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| step"))

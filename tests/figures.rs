@@ -1,32 +1,29 @@
-//! The book's figures in `book/src/figures/` are what `plot::book_figures` draws today.
-//!
-//! After changing a plot or the data, rewrite them with
-//! `UPDATE_FIGURES=1 cargo test --test figures` and look at them before committing.
+//! The book's figures in `book/src/figures/` are what `plot::book_figures` draws today;
+//! `cargo xtask figures` rewrites them.
+
+mod common;
 
 use std::fs;
-use std::path::PathBuf;
 
+use common::{read, root};
 use model_persistence::plot::book_figures;
 
 #[test]
 fn committed_figures_are_up_to_date() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("book/src/figures");
-    let update = std::env::var_os("UPDATE_FIGURES").is_some_and(|v| !v.is_empty() && v != "0");
     let figures = book_figures().expect("the figures draw");
-    let mut stale = Vec::new();
-    for figure in &figures {
-        let path = dir.join(format!("{}.svg", figure.name));
-        if update {
-            fs::create_dir_all(&dir).expect("create book/src/figures");
-            fs::write(&path, &figure.svg).expect("write the figure");
-        } else if fs::read_to_string(&path).ok().as_deref() != Some(figure.svg.as_str()) {
-            stale.push(path.display().to_string());
-        }
-    }
+    let stale: Vec<String> = figures
+        .iter()
+        .map(|figure| format!("book/src/figures/{}.svg", figure.name))
+        .zip(&figures)
+        .filter(|(path, figure)| {
+            fs::read_to_string(root().join(path)).ok() != Some(figure.svg.clone())
+        })
+        .map(|(path, _)| path)
+        .collect();
     assert!(
         stale.is_empty(),
-        "these figures differ from what the code draws: {stale:?}; \
-         rewrite them with `UPDATE_FIGURES=1 cargo test --test figures`"
+        "these figures differ from what the code draws: {stale:?}; rewrite them with \
+         `cargo xtask figures` and look at them before committing"
     );
     // Drawing twice gives the same bytes: nothing in a figure depends on time or chance.
     assert_eq!(book_figures().expect("the figures draw again"), figures);
@@ -34,12 +31,12 @@ fn committed_figures_are_up_to_date() {
 
 #[test]
 fn every_figure_is_shown_in_the_book() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("book/src");
     let mut book = String::new();
-    for entry in fs::read_dir(&root).expect("book/src") {
-        let path = entry.expect("a directory entry").path();
-        if path.extension().is_some_and(|e| e == "md") {
-            book += &fs::read_to_string(&path).expect("a chapter");
+    for entry in fs::read_dir(root().join("book/src")).expect("book/src") {
+        let name = entry.expect("a directory entry").file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".md") {
+            book += &read(format!("book/src/{name}"));
         }
     }
     for figure in book_figures().expect("the figures draw") {

@@ -1,11 +1,10 @@
 //! The "How fast" chapter quotes the committed benchmark results: every number in its prose must
-//! be in `benches/results/results.md`, which `cargo bench --bench speed` writes.
+//! be in `benches/results/results.md`, which `cargo xtask bench` writes (after a full run of
+//! `cargo bench --bench speed`).
 
-use std::path::Path;
+mod common;
 
-fn read(path: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).expect(path)
-}
+use common::read;
 
 /// The numbers in `text` with a decimal point or a unit after them: figures, not counts.
 fn figures(text: &str) -> Vec<String> {
@@ -38,7 +37,8 @@ fn every_figure_in_the_chapter_is_in_the_results() {
     for figure in quoted {
         assert!(
             results.contains(&figure),
-            "speed.md quotes {figure}, which results.md lacks"
+            "speed.md quotes {figure}, which results.md lacks: quote the figures of the last \
+             run (`cargo xtask bench` writes results.md)"
         );
     }
 }

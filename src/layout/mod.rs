@@ -1,0 +1,411 @@
+//! The layout of a model file: a fixed header, a JSON descriptor, the encoded model, and a
+//! checksum. Every file this crate writes has this layout (integers little-endian):
+//!
+#![doc = include_str!("table.md")]
+//!
+//! Codec 2 compresses the bincode bytes with zstd at level 1, after a byte shuffle when a trial
+//! on the first MiB says it helps ([`Codec::BincodeZstd`]).
+//!
+//! Reading checks, in order: the magic, the version, the lengths against the file size, the
+//! checksum, the codec, the descriptor, the size limit, the model type, and only then decodes.
+//! Decoding never runs code from the file, and every allocation it makes is bounded by the
+//! declared and checked lengths.
+//!
+//! This module works on bytes and streams; [`crate::persist`] works on files, atomically.
+
+mod checksum;
+mod fixed;
+
+use std::any::{Any, type_name};
+use std::io::{self, Read, Write};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::codec::{self, Codec, Payload};
+use crate::error::{Corruption, Error, ErrorKind, Result};
+use checksum::{HashReader, HashWriter};
+use fixed::{CHECKSUM_LEN, FIXED_LEN, Fixed};
+
+/// The first eight bytes of every model file.
+pub const MAGIC: [u8; 8] = *b"\x89MODEL\r\n";
+/// The file format version this crate writes, and the newest it reads.
+pub const VERSION: u16 = 1;
+/// The largest decoded payload a load accepts unless told otherwise: 2 GiB.
+pub const MAX_PAYLOAD_BYTES: u64 = 2 << 30;
+
+/// What a user needs to know about a model before trusting it; all optional.
+///
+/// ```
+/// use model_persistence::prelude::*;
+///
+/// let meta = Metadata { features: Some(13), r2_test: Some(0.855), ..Metadata::default() };
+/// assert_eq!(meta.train_rows, None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Metadata {
+    /// The number of features a row must have.
+    pub features: Option<usize>,
+    /// The features' names, in column order.
+    pub feature_names: Vec<String>,
+    /// Rows the model was trained on.
+    pub train_rows: Option<usize>,
+    /// R² on the training set.
+    pub r2_train: Option<f64>,
+    /// R² on the test set.
+    pub r2_test: Option<f64>,
+    /// Free-form notes: the dataset, the split, who trained it.
+    pub notes: Vec<String>,
+}
+
+/// The descriptor, stored as JSON after the fixed header.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Descriptor {
+    model_type: String,
+    crate_version: String,
+    metadata: Metadata,
+}
+
+/// Everything a file says about itself, checked: what `model-persistence inspect` prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Header {
+    /// The file format version the file was written in.
+    pub format_version: u16,
+    /// The codec of the payload.
+    pub codec: Codec,
+    /// Whether the payload was byte-shuffled before compression (zstd only).
+    pub shuffled: bool,
+    /// The Rust type of the model, as `std::any::type_name` spells it.
+    pub model_type: String,
+    /// The version of this crate that wrote the file.
+    pub crate_version: String,
+    /// Size of the whole file.
+    pub file_bytes: u64,
+    /// Size of the payload as stored.
+    pub stored_bytes: u64,
+    /// Size of the payload once decompressed.
+    pub payload_bytes: u64,
+    /// The checksum, as 16 hexadecimal digits.
+    pub checksum: String,
+    /// What the writer said about the model.
+    pub metadata: Metadata,
+}
+
+/// A model read from a file, with the file's checked header.
+///
+/// ```
+/// use model_persistence::prelude::*;
+///
+/// let bytes = encode(&vec![0.5_f64], &Metadata::default(), Codec::Json)?;
+/// let loaded: Loaded<Vec<f64>> = decode(&bytes, MAX_PAYLOAD_BYTES)?;
+/// assert_eq!((loaded.model, loaded.header.codec), (vec![0.5], Codec::Json));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Loaded<M> {
+    /// What the file says about itself.
+    pub header: Header,
+    /// The model.
+    pub model: M,
+}
+
+/// The bytes of a model file holding `model`, encoded with `codec` and described by `metadata`.
+///
+/// ```
+/// use model_persistence::prelude::*;
+///
+/// let bytes = encode(&vec![1.0_f64, 2.0], &Metadata::default(), Codec::BincodeZstd)?;
+/// assert!(bytes.starts_with(&MAGIC));
+/// # Ok::<(), Error>(())
+/// ```
+pub fn encode<M: Serialize + Any>(model: &M, metadata: &Metadata, codec: Codec) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    encode_into(model, metadata, codec, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`encode`] into a writer, streaming: returns the number of bytes written. Large bincode
+/// payloads go to `out` in chunks, never whole in memory.
+///
+/// ```
+/// use model_persistence::prelude::*;
+///
+/// let mut out = Vec::new();
+/// let bytes = encode_into(&vec![1.0_f64, 2.0], &Metadata::default(), Codec::Bincode, &mut out)?;
+/// assert_eq!(bytes, out.len() as u64);
+/// # Ok::<(), Error>(())
+/// ```
+pub fn encode_into<M: Serialize + Any, W: Write>(
+    model: &M,
+    metadata: &Metadata,
+    codec: Codec,
+    out: W,
+) -> Result<u64> {
+    let descriptor = Descriptor {
+        model_type: type_name::<M>().to_string(),
+        crate_version: env!("CARGO_PKG_VERSION").to_string(),
+        metadata: metadata.clone(),
+    };
+    let descriptor = serde_json::to_vec(&descriptor).map_err(encode_error)?;
+    let descriptor_len = u32::try_from(descriptor.len()).map_err(encode_error)?;
+    let payload = Payload::encode(model, codec)?;
+    let (stored, decoded) = (payload.stored_len(), payload.decoded_len());
+    let fixed = Fixed::new(codec, payload.shuffled(), descriptor_len, stored, decoded);
+
+    let mut out = HashWriter::new(out);
+    out.write_all(&fixed.to_bytes())?;
+    out.write_all(&descriptor)?;
+    payload.write(model, &mut out)?;
+    let checksum = out.digest();
+    out.inner().write_all(&checksum.to_le_bytes())?;
+    out.flush()?;
+    Ok((FIXED_LEN + descriptor.len() + CHECKSUM_LEN) as u64 + stored)
+}
+
+fn encode_error(err: impl std::error::Error + Send + Sync + 'static) -> Error {
+    ErrorKind::Encode(Box::new(err)).into()
+}
+
+/// Checks `bytes` and decodes the model of type `M` they hold, refusing a payload that decodes
+/// to more than `limit` bytes. Nothing in the bytes runs, and a decoding problem is reported as
+/// damage when the checksum disagrees.
+///
+/// ```
+/// use model_persistence::prelude::*;
+///
+/// let bytes = encode(&vec![1.5_f64, 2.5], &Metadata::default(), Codec::BincodeZstd)?;
+/// let loaded = decode::<Vec<f64>>(&bytes, MAX_PAYLOAD_BYTES)?;
+/// assert_eq!(loaded.model, vec![1.5, 2.5]);
+/// let err = decode::<String>(&bytes, MAX_PAYLOAD_BYTES).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::WrongType { .. }));
+/// # Ok::<(), Error>(())
+/// ```
+pub fn decode<M: DeserializeOwned + Any>(bytes: &[u8], limit: u64) -> Result<Loaded<M>> {
+    decode_from(bytes, bytes.len() as u64, limit)
+}
+
+/// Checks everything in `bytes` that can be checked without knowing the model's type,
+/// decompressing the payload without keeping it, and returns the header.
+///
+/// ```
+/// use model_persistence::prelude::*;
+///
+/// let meta = Metadata { features: Some(2), ..Metadata::default() };
+/// let bytes = encode(&vec![1.0_f64, 2.0], &meta, Codec::BincodeZstd)?;
+/// assert_eq!(verify(&bytes)?.metadata.features, Some(2));
+/// # Ok::<(), Error>(())
+/// ```
+pub fn verify(bytes: &[u8]) -> Result<Header> {
+    verify_from(bytes, bytes.len() as u64)
+}
+
+/// [`decode`] from `input`, a file of `len` bytes, read once, front to back.
+pub(crate) fn decode_from<M: DeserializeOwned + Any, R: Read>(
+    input: R,
+    len: u64,
+    limit: u64,
+) -> Result<Loaded<M>> {
+    let (mut reader, opened) = Reader::open(input, len, limit)?;
+    if opened.descriptor.model_type != type_name::<M>() {
+        let err = ErrorKind::WrongType {
+            expected: type_name::<M>().to_string(),
+            found: opened.descriptor.model_type.clone(),
+        };
+        return Err(reader.damage_or(err.into()));
+    }
+    let f = &opened.fixed;
+    let model = codec::decode(
+        opened.codec,
+        opened.shuffled,
+        f.stored_len,
+        f.decoded_len,
+        &mut reader.input,
+    );
+    let model = model.map_err(|err| reader.damage_or(err))?;
+    match reader.drain()? {
+        0 => {}
+        extra => return Err(reader.damage_or(Corruption::AfterModel(extra).into())),
+    }
+    let checksum = reader.finish()?;
+    Ok(Loaded {
+        header: opened.header(len, checksum),
+        model,
+    })
+}
+
+/// [`verify`] from `input`, a file of `len` bytes.
+pub(crate) fn verify_from<R: Read>(input: R, len: u64) -> Result<Header> {
+    let (mut reader, opened) = Reader::open(input, len, MAX_PAYLOAD_BYTES)?;
+    let f = &opened.fixed;
+    let checked = codec::check(opened.codec, f.stored_len, f.decoded_len, &mut reader.input);
+    checked.map_err(|err| reader.damage_or(err))?;
+    // The rest of the payload was not decoded, but it goes through the checksum.
+    reader.drain()?;
+    let checksum = reader.finish()?;
+    Ok(opened.header(len, checksum))
+}
+
+/// What the fixed header and the descriptor of a file say, checked.
+struct Opened {
+    fixed: Fixed,
+    codec: Codec,
+    shuffled: bool,
+    descriptor: Descriptor,
+}
+
+impl Opened {
+    /// The header of a file of `len` bytes whose checksum was verified.
+    fn header(self, len: u64, checksum: u64) -> Header {
+        Header {
+            format_version: self.fixed.version,
+            codec: self.codec,
+            shuffled: self.shuffled,
+            model_type: self.descriptor.model_type,
+            crate_version: self.descriptor.crate_version,
+            file_bytes: len,
+            stored_bytes: self.fixed.stored_len,
+            payload_bytes: self.fixed.decoded_len,
+            checksum: format!("{checksum:016x}"),
+            metadata: self.descriptor.metadata,
+        }
+    }
+}
+
+/// A file being read front to back: every byte goes through the checksum.
+struct Reader<R> {
+    input: HashReader<R>,
+    len: u64,
+}
+
+impl<R: Read> Reader<R> {
+    /// Reads and checks the fixed header and the descriptor of a file of `len` bytes.
+    fn open(input: R, len: u64, limit: u64) -> Result<(Reader<R>, Opened)> {
+        let mut reader = Reader {
+            input: HashReader::new(input),
+            len,
+        };
+        let mut head = [0u8; FIXED_LEN];
+        let head = &mut head[..len.min(FIXED_LEN as u64) as usize];
+        reader
+            .input
+            .read_exact(head)
+            .map_err(|e| read_error(e, len))?;
+        let fixed = Fixed::parse(head, len, limit)?;
+
+        // From here on, a problem may be damage: the checksum, checked first, says which.
+        let mut descriptor = vec![0; fixed.descriptor_len as usize];
+        reader
+            .input
+            .read_exact(&mut descriptor)
+            .map_err(|e| read_error(e, len))?;
+        let (codec, shuffled) = fixed.validate().map_err(|err| reader.damage_or(err))?;
+        let descriptor: Descriptor = serde_json::from_slice(&descriptor)
+            .map_err(|e| reader.damage_or(Corruption::Descriptor(e).into()))?;
+        let opened = Opened {
+            fixed,
+            codec,
+            shuffled,
+            descriptor,
+        };
+        Ok((reader, opened))
+    }
+
+    /// Reads, through the checksum, whatever is left before the stored checksum; returns how
+    /// many bytes that was.
+    fn drain(&mut self) -> Result<u64> {
+        let len = self.len;
+        let left = (len - CHECKSUM_LEN as u64).saturating_sub(self.input.bytes_read());
+        let drained = io::copy(&mut (&mut self.input).take(left), &mut io::sink())
+            .map_err(|e| read_error(e, len))?;
+        if drained < left {
+            let found = len - (left - drained);
+            return Err(ErrorKind::Truncated {
+                expected: len,
+                found,
+            }
+            .into());
+        }
+        Ok(drained)
+    }
+
+    /// Reads the stored checksum, which every byte so far has gone through, and returns it if it
+    /// matches them.
+    fn finish(&mut self) -> Result<u64> {
+        let computed = self.input.digest();
+        let mut stored = [0u8; CHECKSUM_LEN];
+        let len = self.len;
+        self.input
+            .inner()
+            .read_exact(&mut stored)
+            .map_err(|e| read_error(e, len))?;
+        let stored = u64::from_le_bytes(stored);
+        if stored != computed {
+            return Err(ErrorKind::Checksum { stored, computed }.into());
+        }
+        Ok(computed)
+    }
+
+    /// The error to report for `err` found before the end: a checksum mismatch if the file is
+    /// damaged (the likelier cause), else `err` itself.
+    fn damage_or(&mut self, err: Error) -> Error {
+        match self.drain().and_then(|_| self.finish()) {
+            Ok(_) => err,
+            Err(damage) => damage,
+        }
+    }
+}
+
+/// An I/O error while reading a file that announced `len` bytes.
+fn read_error(err: io::Error, len: u64) -> Error {
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        let found = len.saturating_sub(1);
+        ErrorKind::Truncated {
+            expected: len,
+            found,
+        }
+        .into()
+    } else {
+        err.into()
+    }
+}
+
+impl std::fmt::Display for Header {
+    /// The report `model-persistence inspect` prints, one field per line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let meta = &self.metadata;
+        let shuffled = if self.shuffled { ", byte-shuffled" } else { "" };
+        let (name, version) = (self.codec.name(), self.format_version);
+        writeln!(
+            f,
+            "codec         {name}{shuffled} (file format version {version})"
+        )?;
+        writeln!(f, "model type    {}", self.model_type)?;
+        writeln!(f, "written by    model-persistence {}", self.crate_version)?;
+        writeln!(
+            f,
+            "size          {} bytes; payload {} bytes stored, {} decoded",
+            self.file_bytes, self.stored_bytes, self.payload_bytes
+        )?;
+        write!(f, "checksum      xxh3-64 {} (verified)", self.checksum)?;
+        if let Some(n) = meta.features {
+            write!(f, "\nfeatures      {n}")?;
+        }
+        if !meta.feature_names.is_empty() {
+            write!(f, "\nnames         {}", meta.feature_names.join(", "))?;
+        }
+        if let Some(rows) = meta.train_rows {
+            write!(f, "\ntrain rows    {rows}")?;
+        }
+        if let Some(r2) = meta.r2_train {
+            write!(f, "\nR² train      {r2}")?;
+        }
+        if let Some(r2) = meta.r2_test {
+            write!(f, "\nR² test       {r2}")?;
+        }
+        for note in &meta.notes {
+            write!(f, "\nnote          {note}")?;
+        }
+        Ok(())
+    }
+}

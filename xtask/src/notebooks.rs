@@ -1,0 +1,433 @@
+//! The notebooks in `notebooks/` are generated from the book: this module builds each notebook's
+//! cells from the chapters. `cargo xtask notebooks` writes them; `tests/notebooks.rs` (which
+//! includes this file) fails when a committed notebook's cells differ from what the book gives.
+//!
+//! What goes into a notebook: in the chapters a notebook is made of, every `rust` block followed,
+//! before the next `rust` block, by a comment `<!-- notebook: ... -->`. The block becomes a code
+//! cell and the comment's text the Markdown cell after it. In the code, the lines rustdoc hides
+//! (`# ...`) are shown, since a notebook has no hidden lines, except assertions, the final
+//! `Ok::<...>(())`, and lines that an earlier cell of the same notebook already ran, word for
+//! word. The `text` block between a Rust block and its comment is what the cell must print,
+//! stored in the cell's metadata (`book.prints`) for the run's check. The first code cell, with
+//! the `:dep` line, is the one `book/src/notebooks.md` shows.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::markdown::{Piece, pieces};
+
+/// One notebook: its file name without `.ipynb`, its title, and the chapters it is made of.
+pub struct Notebook {
+    /// The file name without `.ipynb`.
+    pub stem: &'static str,
+    title: &'static str,
+    about: &'static str,
+    chapters: &'static [&'static str],
+}
+
+/// Every notebook, in order.
+pub const NOTEBOOKS: [Notebook; 3] = [
+    Notebook {
+        stem: "01-pickle-way",
+        title: "The pickle way: steps 1 to 7",
+        about: "Load the wine data, split it as scikit-learn does, fit a linear regression, \
+                score it, save it with bincode, load it back and check that nothing changed.",
+        chapters: &[
+            "step1-packages.md",
+            "step2-load.md",
+            "step3-split.md",
+            "step4-train.md",
+            "step5-r2.md",
+            "step6-save.md",
+            "step7-load.md",
+        ],
+    },
+    Notebook {
+        stem: "02-joblib-way",
+        title: "The joblib way: compressed model files",
+        about: "The same model saved with zstd compression (`Codec::BincodeZstd`), and the kind of \
+                data for which compression pays.",
+        chapters: &["joblib.md"],
+    },
+    Notebook {
+        stem: "03-going-further",
+        title: "Going further: figures, a larger dataset, the file header",
+        about: "The model's figures drawn inline, the same steps on 1,599 red wines, other \
+                linfa models, and what a model file says about itself.",
+        chapters: &["pictures.md", "going-further.md"],
+    },
+];
+
+/// A cell of a notebook, before it is written as JSON.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Markdown(String),
+    Code {
+        source: String,
+        /// The chapter the code comes from.
+        chapter: String,
+        /// What the book says the code prints, if it shows it.
+        prints: Option<String>,
+    },
+}
+
+fn read(root: &Path, path: &str) -> String {
+    let path = root.join(path);
+    fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Whether a line hidden from the book (after its `# ` is removed) stays out of the notebook.
+fn book_only(line: &str) -> bool {
+    line.starts_with("assert") || line.starts_with("Ok::<")
+}
+
+/// The code cell for a book block: hidden lines shown, except those only the book needs and
+/// those an earlier cell already ran (`ran`, updated here).
+pub fn code_cell(block: &str, ran: &mut HashSet<String>) -> String {
+    let mut lines = Vec::new();
+    for line in block.lines() {
+        let hidden = if line == "#" {
+            Some("")
+        } else {
+            line.strip_prefix("# ")
+        };
+        match hidden {
+            Some(code) if book_only(code.trim()) || ran.contains(code.trim()) => {}
+            Some(code) => lines.push(code),
+            None => lines.push(line),
+        }
+    }
+    for line in &lines {
+        if !line.trim().is_empty() {
+            ran.insert(line.trim().to_string());
+        }
+    }
+    // No blank line at either end, and none doubled where hidden lines were dropped.
+    let mut source = String::new();
+    for line in lines {
+        if line.trim().is_empty() && (source.is_empty() || source.ends_with("\n\n")) {
+            continue;
+        }
+        source += line;
+        source += "\n";
+    }
+    source.trim_end().to_string()
+}
+
+/// The setup cell shown in `book/src/notebooks.md`, and the note after it.
+pub fn setup(root: &Path) -> (String, String) {
+    let chapter = read(root, "book/src/notebooks.md");
+    let mut pieces = pieces(&chapter).into_iter();
+    let code = pieces
+        .by_ref()
+        .find_map(|p| match p {
+            Piece::Block(_, body) if body.lines().any(|l| l.starts_with(":dep ")) => Some(body),
+            _ => None,
+        })
+        .expect("notebooks.md shows the first cell, with its :dep line");
+    let note = pieces
+        .find_map(|p| match p {
+            Piece::Note(text) => Some(text),
+            _ => None,
+        })
+        .expect("notebooks.md has a notebook comment after the first cell");
+    (code.trim_end().to_string(), note)
+}
+
+/// The cells of `notebook`, generated from the book.
+fn cells(root: &Path, notebook: &Notebook) -> Vec<Cell> {
+    let (setup_code, setup_note) = setup(root);
+    let mut cells = vec![
+        Cell::Markdown(format!(
+            "# {}\n\n{}\n\nThe code comes from the book's chapters ({}), which `cargo test` \
+             runs as doc-tests; this notebook is generated from them. Run the cells in order.",
+            notebook.title,
+            notebook.about,
+            notebook
+                .chapters
+                .iter()
+                .map(|c| format!("`book/src/{c}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )),
+        Cell::Code {
+            source: setup_code,
+            chapter: "notebooks.md".to_string(),
+            prints: None,
+        },
+        Cell::Markdown(setup_note),
+    ];
+    let mut ran = HashSet::new();
+    for chapter in notebook.chapters {
+        cells.extend(chapter_cells(root, chapter, &mut ran));
+    }
+    cells
+}
+
+/// The cells one chapter gives: its title, its sections' headings, and a code cell and a note for
+/// every Rust block marked for the notebook.
+fn chapter_cells(root: &Path, chapter: &str, ran: &mut HashSet<String>) -> Vec<Cell> {
+    let mut cells = Vec::new();
+    let mut title = None;
+    let mut section = None;
+    let mut last_section = None;
+    let mut pending: Option<(String, Option<String>)> = None;
+    for piece in pieces(&read(root, &format!("book/src/{chapter}"))) {
+        match piece {
+            Piece::Heading(1, text) => title = Some(text),
+            Piece::Heading(2, text) => section = Some(text),
+            Piece::Heading(..) => {}
+            Piece::Block(info, body) if info == "rust" => pending = Some((body, None)),
+            Piece::Block(info, body) if info == "text" => {
+                if let Some((_, prints)) = &mut pending {
+                    prints.get_or_insert_with(String::new).push_str(&body);
+                }
+            }
+            Piece::Block(..) => {}
+            Piece::Note(note) => {
+                let (body, prints) = pending
+                    .take()
+                    .unwrap_or_else(|| panic!("{chapter}: a notebook comment after no block"));
+                if cells.is_empty() {
+                    let title = title.clone().expect("a chapter starts with a title");
+                    cells.push(Cell::Markdown(format!("## {title}")));
+                }
+                if section.is_some() && section != last_section {
+                    let heading = section.clone().expect("a section");
+                    cells.push(Cell::Markdown(format!("### {heading}")));
+                    last_section = section.clone();
+                }
+                cells.push(Cell::Code {
+                    source: code_cell(&body, ran),
+                    chapter: chapter.to_string(),
+                    prints,
+                });
+                cells.push(Cell::Markdown(note));
+            }
+        }
+    }
+    assert!(
+        !cells.is_empty(),
+        "{chapter}: no block is marked for the notebook"
+    );
+    cells
+}
+
+/// A cell's source as Jupyter stores it: one string per line, each but the last ending in `\n`.
+fn source_lines(source: &str) -> Value {
+    let mut lines: Vec<String> = source.split_inclusive('\n').map(str::to_string).collect();
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    json!(lines)
+}
+
+/// A cell's source from its JSON, whether a string or a list of lines.
+pub fn source_text(cell: &Value) -> String {
+    match &cell["source"] {
+        Value::String(s) => s.clone(),
+        Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
+        other => panic!("a cell's source is {other}"),
+    }
+}
+
+/// The notebook JSON for `cells`, keeping the outputs of `old`'s code cells whose source is
+/// unchanged, and `old`'s notebook metadata (the kernel fills in its language).
+fn notebook_json(stem: &str, cells: &[Cell], old: Option<&Value>) -> Value {
+    let mut old_outputs: BTreeMap<String, Vec<(Value, Value)>> = BTreeMap::new();
+    if let Some(old) = old {
+        for cell in old["cells"].as_array().into_iter().flatten().rev() {
+            if cell["cell_type"] == "code" {
+                old_outputs
+                    .entry(source_text(cell))
+                    .or_default()
+                    .push((cell["execution_count"].clone(), cell["outputs"].clone()));
+            }
+        }
+    }
+    let cells: Vec<Value> = cells
+        .iter()
+        .enumerate()
+        .map(|(i, cell)| match cell {
+            Cell::Markdown(text) => json!({
+                "cell_type": "markdown",
+                "id": format!("{stem}-{i:02}"),
+                "metadata": {},
+                "source": source_lines(text),
+            }),
+            Cell::Code {
+                source,
+                chapter,
+                prints,
+            } => {
+                let (count, outputs) = old_outputs
+                    .get_mut(source)
+                    .and_then(Vec::pop)
+                    .unwrap_or((Value::Null, json!([])));
+                let mut book = json!({ "chapter": format!("book/src/{chapter}") });
+                if let Some(prints) = prints {
+                    book["prints"] = json!(prints);
+                }
+                json!({
+                    "cell_type": "code",
+                    "execution_count": count,
+                    "id": format!("{stem}-{i:02}"),
+                    "metadata": { "book": book },
+                    "outputs": outputs,
+                    "source": source_lines(source),
+                })
+            }
+        })
+        .collect();
+    let metadata = old.map(|o| o["metadata"].clone()).unwrap_or_else(|| {
+        json!({
+            "kernelspec": { "display_name": "Rust", "language": "rust", "name": "rust" },
+            "language_info": {
+                "codemirror_mode": "rust",
+                "file_extension": ".rs",
+                "mimetype": "text/rust",
+                "name": "Rust",
+                "pygment_lexer": "rust",
+                "version": ""
+            }
+        })
+    });
+    json!({ "cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5 })
+}
+
+/// JSON as Jupyter writes it: one space of indent, keys sorted, a final newline.
+pub fn to_jupyter_json(value: &Value) -> String {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b" ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    serde::Serialize::serialize(value, &mut serializer).expect("JSON serializes");
+    String::from_utf8(out).expect("UTF-8 JSON") + "\n"
+}
+
+/// What decides whether a notebook is up to date: each cell's kind, id, source and book
+/// metadata, not its outputs.
+fn comparable(notebook: &Value) -> Vec<(String, String, String, Value)> {
+    notebook["cells"]
+        .as_array()
+        .expect("a notebook has cells")
+        .iter()
+        .map(|cell| {
+            (
+                cell["cell_type"].as_str().unwrap_or_default().to_string(),
+                cell["id"].as_str().unwrap_or_default().to_string(),
+                source_text(cell),
+                cell["metadata"]["book"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// Each notebook as the book gives it today, beside the committed one (if any) and whether the
+/// two have the same cells.
+pub fn generate(root: &Path) -> Vec<(&'static Notebook, Value, bool)> {
+    NOTEBOOKS
+        .iter()
+        .map(|notebook| {
+            let path = root.join(format!("notebooks/{}.ipynb", notebook.stem));
+            let old: Option<Value> = fs::read_to_string(&path)
+                .ok()
+                .map(|text| serde_json::from_str(&text).expect("a committed notebook is JSON"));
+            let new = notebook_json(notebook.stem, &cells(root, notebook), old.as_ref());
+            let same = old.is_some_and(|old| comparable(&old) == comparable(&new));
+            (notebook, new, same)
+        })
+        .collect()
+}
+
+/// Writes the notebooks whose cells differ from what the book gives; returns their names.
+pub fn write(root: &Path) -> Vec<String> {
+    let mut written = Vec::new();
+    for (notebook, value, same) in generate(root) {
+        if !same {
+            let path = root.join(format!("notebooks/{}.ipynb", notebook.stem));
+            fs::create_dir_all(root.join("notebooks")).expect("create notebooks/");
+            fs::write(&path, to_jupyter_json(&value)).expect("write the notebook");
+            written.push(path.display().to_string());
+        }
+    }
+    written
+}
+
+/// What is wrong with the cells of a notebook that ran: a cell that failed or did not run, one
+/// that printed something else than the book says it prints (the `book.prints` metadata), a
+/// figure cell without an SVG image.
+pub fn check(name: &str, notebook: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let cells = notebook["cells"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (index, cell) in cells.iter().enumerate() {
+        if cell["cell_type"] != "code" {
+            continue;
+        }
+        let source = source_text(cell);
+        let first = source.trim().lines().next().unwrap_or_default();
+        let chapter = cell["metadata"]["book"]["chapter"].as_str().unwrap_or("?");
+        let at = format!("{name}, cell {index} ({chapter}: {first})");
+        let outputs = cell["outputs"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut stdout = String::new();
+        for output in outputs {
+            if output["output_type"] == "stream" && output["name"] == "stdout" {
+                stdout += &text_of(&output["text"]);
+            }
+            if output["output_type"] == "error" {
+                let (ename, evalue) = (&output["ename"], &output["evalue"]);
+                problems.push(format!("{at}: {ename}: {evalue}"));
+            }
+        }
+        let expected = cell["metadata"]["book"]["prints"].as_str();
+        if let Some(expected) = expected.filter(|e| e.trim_end() != stdout.trim_end()) {
+            problems.push(format!(
+                "{at}: printed\n{stdout}but the book says it prints\n{expected}"
+            ));
+        }
+        let shows_svg = outputs
+            .iter()
+            .any(|o| o["data"].get("image/svg+xml").is_some());
+        if source.contains(".evcxr_display()") && !shows_svg {
+            problems.push(format!("{at}: shows no SVG figure"));
+        }
+        if cell["execution_count"].is_null() {
+            problems.push(format!("{at}: did not run"));
+        }
+    }
+    problems
+}
+
+/// A Jupyter text field, a string or a list of lines.
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_cell_that_prints_something_else_is_reported() {
+        let cell = |text: &str| {
+            json!({"cell_type": "code", "execution_count": 1, "source": "println!(\"x\");",
+                   "metadata": {"book": {"chapter": "c.md", "prints": "x\n"}},
+                   "outputs": [{"output_type": "stream", "name": "stdout", "text": [text]}]})
+        };
+        assert!(check("n", &json!({"cells": [cell("x\n")]})).is_empty());
+        assert_eq!(check("n", &json!({"cells": [cell("y\n")]})).len(), 1);
+    }
+}
