@@ -253,6 +253,11 @@ pub enum ErrorKind {
     #[error("cannot encode the model: {0}")]
     Encode(#[source] Box<dyn std::error::Error + Send + Sync>),
 
+    /// A file from Python (pickle, joblib, skops) that cannot be read, or is refused.
+    #[cfg(feature = "sklearn")]
+    #[error("{0}")]
+    Sklearn(crate::sklearn::SklearnProblem),
+
     /// plotters could not lay out or write a figure.
     #[error("cannot draw the figure: {0}")]
     Draw(#[source] Box<dyn std::error::Error + Send + Sync>),

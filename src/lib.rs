@@ -11,6 +11,8 @@ pub mod persist;
 pub mod plot;
 pub mod prelude;
 pub mod rng;
+#[cfg(feature = "sklearn")]
+pub mod sklearn;
 pub mod split;
 pub mod train;
 

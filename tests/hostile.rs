@@ -176,3 +176,62 @@ fn an_honest_load_is_measured_too() {
     assert_eq!(result.unwrap().model, values);
     assert!(peak >= 1 << 20, "peak {peak}");
 }
+
+/// SHORT_BINUNICODE of `text`.
+#[cfg(feature = "sklearn")]
+fn short_unicode(text: &str) -> Vec<u8> {
+    let mut out = vec![0x8c, text.len() as u8];
+    out.extend_from_slice(text.as_bytes());
+    out
+}
+
+/// A joblib stream whose NumpyArrayWrapper claims `shape` float64 elements, followed by 8 bytes.
+#[cfg(feature = "sklearn")]
+fn joblib_claiming(shape: &[u8]) -> Vec<u8> {
+    let mut out = b"\x80\x04cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\x81}(".to_vec();
+    out.extend(short_unicode("subclass"));
+    out.extend_from_slice(b"cnumpy\nndarray\n");
+    out.extend(short_unicode("shape"));
+    out.extend_from_slice(shape);
+    out.extend(short_unicode("order"));
+    out.extend(short_unicode("C"));
+    out.extend(short_unicode("dtype"));
+    out.extend_from_slice(b"cnumpy\ndtype\n");
+    out.extend(short_unicode("f8"));
+    out.extend_from_slice(b"\x89\x88\x87R");
+    out.extend(short_unicode("allow_mmap"));
+    out.extend_from_slice(b"\x89ub");
+    out.extend_from_slice(&[0; 8]);
+    out.push(b'.');
+    out
+}
+
+#[cfg(feature = "sklearn")]
+#[test]
+fn python_files_with_lying_lengths_allocate_nothing_big() {
+    use model_persistence::sklearn::{self, SklearnProblem};
+
+    let huge = (1u64 << 60).to_le_bytes();
+    // BINBYTES8, BINUNICODE8, BYTEARRAY8 and FRAME claiming 2^60 bytes; BINBYTES and LONG4
+    // claiming 4 GiB and 2 GiB; joblib wrappers claiming 16 GiB and an overflowing shape.
+    let mut files: Vec<Vec<u8>> = [b"\x8e", b"\x8d", b"\x96", b"\x95"]
+        .iter()
+        .map(|op| [&b"\x80\x04"[..], *op, &huge, b"."].concat())
+        .collect();
+    files.push(b"\x80\x04B\xff\xff\xff\xff.".to_vec());
+    files.push(b"\x80\x04\x8b\xff\xff\xff\x7f.".to_vec());
+    files.push(joblib_claiming(b"J\xff\xff\xff\x7f\x85"));
+    files.push(joblib_claiming(b"J\xff\xff\xff\x7fJ\xff\xff\xff\x7f\x86"));
+    for file in &files {
+        let (result, peak) = peak_during(|| sklearn::decode(file));
+        let err = result.unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::Sklearn(SklearnProblem::Truncated { .. })),
+            "{err}"
+        );
+        assert!(peak < 64 << 10, "{err}: peak heap {peak} bytes");
+    }
+    // An honest wrapper of one value reads its array; the file then holds no estimator.
+    let err = sklearn::decode(&joblib_claiming(b"K\x01\x85")).unwrap_err();
+    assert_eq!(err.to_string(), "the file holds a numpy array, not a scikit-learn estimator");
+}

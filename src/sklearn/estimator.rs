@@ -1,0 +1,363 @@
+//! The fitted linear model a file holds, checked attribute by attribute.
+//!
+//! Both readers end here: the pickle machine (plain pickle and joblib) and the skops schema
+//! walker hand over the estimator's class and its attributes as [`Attr`] values, and [`build`]
+//! checks them the way scikit-learn would use them in `predict`: `coef_` one-dimensional and of
+//! floats, its length equal to `n_features_in_`, as many feature names as features.
+
+use std::fmt;
+
+use ndarray::Array1;
+use serde::Serialize;
+
+use super::error::SklearnProblem;
+use crate::error::ErrorKind;
+use crate::layout::Metadata;
+use crate::train::Model;
+use super::joblib::Compressor;
+use super::numpy::NdArray;
+
+/// The four scikit-learn estimators this reader accepts: all predict `X @ coef_ + intercept_`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Estimator {
+    /// `sklearn.linear_model.LinearRegression`.
+    LinearRegression,
+    /// `sklearn.linear_model.Ridge`.
+    Ridge,
+    /// `sklearn.linear_model.Lasso`.
+    Lasso,
+    /// `sklearn.linear_model.ElasticNet`.
+    ElasticNet,
+}
+
+/// The allowlist of estimator classes: module and class name as pickles and skops spell them.
+pub(crate) const ESTIMATORS: [(&str, &str, Estimator); 4] = [
+    (
+        "sklearn.linear_model._base",
+        "LinearRegression",
+        Estimator::LinearRegression,
+    ),
+    ("sklearn.linear_model._ridge", "Ridge", Estimator::Ridge),
+    (
+        "sklearn.linear_model._coordinate_descent",
+        "Lasso",
+        Estimator::Lasso,
+    ),
+    (
+        "sklearn.linear_model._coordinate_descent",
+        "ElasticNet",
+        Estimator::ElasticNet,
+    ),
+];
+
+impl Estimator {
+    /// The estimator for a module and class name on the allowlist.
+    pub(crate) fn from_path(module: &str, name: &str) -> Option<Self> {
+        ESTIMATORS
+            .iter()
+            .find(|(m, n, _)| *m == module && *n == name)
+            .map(|(_, _, e)| *e)
+    }
+
+    /// The class name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Estimator::LinearRegression => "LinearRegression",
+            Estimator::Ridge => "Ridge",
+            Estimator::Lasso => "Lasso",
+            Estimator::ElasticNet => "ElasticNet",
+        }
+    }
+}
+
+impl fmt::Display for Estimator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where the model came from: the container and its format version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Container {
+    /// A plain pickle (`pickle.dump`).
+    Pickle {
+        /// The pickle protocol, 2 to 5.
+        protocol: u8,
+    },
+    /// A joblib file (`joblib.dump`): a pickle with array data inlined, maybe compressed.
+    Joblib {
+        /// The compressor, `None` for an uncompressed file.
+        compressor: Option<Compressor>,
+        /// The pickle protocol inside.
+        protocol: u8,
+    },
+    /// A skops zip (`skops.io.dump`).
+    Skops {
+        /// The skops format protocol in `schema.json`.
+        protocol: i64,
+        /// `_skops_version` in `schema.json`, if present.
+        version: Option<String>,
+    },
+}
+
+/// A fitted linear model read from a scikit-learn file: enough to predict, and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PythonModel {
+    /// The estimator class.
+    pub estimator: Estimator,
+    /// The module the file names for the class, such as `sklearn.linear_model._base`.
+    pub module: String,
+    /// `_sklearn_version`: the scikit-learn version that pickled it, if recorded.
+    pub sklearn_version: Option<String>,
+    /// `n_features_in_`, or the length of `coef_` for files older than scikit-learn 0.24.
+    pub n_features_in: usize,
+    /// `feature_names_in_`, present when the model was fitted on a DataFrame.
+    pub feature_names_in: Option<Vec<String>>,
+    /// `coef_`, converted to f64.
+    pub coef: Vec<f64>,
+    /// `intercept_` (0.0 when fitted with `fit_intercept=False`).
+    pub intercept: f64,
+    /// The container it was read from.
+    pub container: Container,
+}
+
+impl PythonModel {
+    /// The crate's [`Model`] with this file's coefficients and intercept: what `predict`, `r2`
+    /// and `save` take. A Ridge, Lasso or ElasticNet predicts as a linear regression does once
+    /// fitted, so all four become the same Rust type.
+    ///
+    /// linfa-linear has no public constructor from coefficients (rust-ml/linfa issue 363): its
+    /// fitted model comes from `fit`, or from serde. We take the serde road: the two fields are
+    /// written in `FittedLinearRegression`'s own serde form (the intercept, then the parameters)
+    /// with bincode and read back as one, which keeps every bit; a test checks it.
+    ///
+    /// ```
+    /// use model_persistence::prelude::*;
+    /// use model_persistence::sklearn::{self, ARTICLE_PICKLE};
+    ///
+    /// let python = sklearn::decode(ARTICLE_PICKLE)?;
+    /// let model: Model = python.model()?;
+    /// assert_eq!(model.params().to_vec(), python.coef);
+    /// assert_eq!(model.intercept(), python.intercept);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn model(&self) -> crate::Result<Model> {
+        #[derive(Serialize)]
+        struct Fields {
+            intercept: f64,
+            params: Array1<f64>,
+        }
+        let fields = Fields {
+            intercept: self.intercept,
+            params: Array1::from(self.coef.clone()),
+        };
+        let config = bincode::config::standard();
+        let encode_error = |e: bincode::error::EncodeError| ErrorKind::Encode(Box::new(e));
+        let bytes = bincode::serde::encode_to_vec(&fields, config).map_err(encode_error)?;
+        let (model, _) = bincode::serde::decode_from_slice(&bytes, config)
+            .map_err(|e| ErrorKind::Encode(Box::new(e)))?;
+        Ok(model)
+    }
+
+    /// What the file says about the model, as the crate's [`Metadata`]: the number and names of
+    /// the features, and a note on where it came from ([`origin`](PythonModel::origin)).
+    ///
+    /// ```
+    /// use model_persistence::sklearn::{self, ARTICLE_JOBLIB};
+    ///
+    /// let metadata = sklearn::decode(ARTICLE_JOBLIB)?.metadata();
+    /// assert_eq!(metadata.features, Some(13));
+    /// assert_eq!(metadata.notes[0], "scikit-learn 1.9.1 LinearRegression (sklearn.linear_model._base), from a joblib file, uncompressed, pickle protocol 4");
+    /// # Ok::<(), model_persistence::Error>(())
+    /// ```
+    pub fn metadata(&self) -> Metadata {
+        Metadata {
+            features: Some(self.n_features_in),
+            feature_names: self.feature_names_in.clone().unwrap_or_default(),
+            notes: vec![self.origin()],
+            ..Metadata::default()
+        }
+    }
+
+    /// One line on where the model came from: the scikit-learn version and class, and how the
+    /// file was written.
+    pub fn origin(&self) -> String {
+        let version = self.sklearn_version.as_deref().unwrap_or("(unknown version)");
+        format!(
+            "scikit-learn {version} {} ({}), from {}",
+            self.estimator, self.module, self.container
+        )
+    }
+}
+
+impl fmt::Display for Container {
+    /// How the file was written: `a pickle, protocol 4`, `a joblib file, zlib-compressed, pickle
+    /// protocol 4`, `a skops file, protocol 2 (skops 0.16.0)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Container::Pickle { protocol } => write!(f, "a pickle, protocol {protocol}"),
+            Container::Joblib { compressor, protocol } => {
+                let how = match compressor {
+                    Some(c) => format!("{}-compressed", c.name()),
+                    None => "uncompressed".to_string(),
+                };
+                write!(f, "a joblib file, {how}, pickle protocol {protocol}")
+            }
+            Container::Skops { protocol, version } => {
+                write!(f, "a skops file, protocol {protocol}")?;
+                match version {
+                    Some(version) => write!(f, " (skops {version})"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// One attribute of the estimator's state, reduced to what the checks need.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Attr {
+    /// `None`.
+    None,
+    /// A bool.
+    Bool(bool),
+    /// An int that fits in i64.
+    Int(i64),
+    /// A Python float.
+    Float(f64),
+    /// A str.
+    Str(String),
+    /// A numpy array or scalar.
+    Array(NdArray),
+    /// Anything else: a container, a big int.
+    Other,
+}
+
+/// Checks the attributes of an estimator and builds the model.
+pub(crate) fn build(
+    estimator: Estimator,
+    module: String,
+    attrs: Vec<(String, Attr)>,
+    container: Container,
+) -> Result<PythonModel, SklearnProblem> {
+    // A later key wins, as in a Python dict built from the same items.
+    let get = |name: &str| attrs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
+    let missing = |attribute| SklearnProblem::MissingAttribute {
+        estimator,
+        attribute,
+    };
+
+    let coef = match get("coef_") {
+        Some(Attr::Array(array)) => float_vector("coef_", array)?,
+        Some(_) => {
+            return Err(SklearnProblem::WrongType {
+                attribute: "coef_",
+                expected: "a numpy array",
+            });
+        }
+        None => return Err(missing("coef_")),
+    };
+    let intercept = match get("intercept_") {
+        Some(Attr::Float(x)) => *x,
+        Some(Attr::Int(n)) => *n as f64,
+        Some(Attr::Array(array)) if array.shape.is_empty() => match array.to_f64().as_deref() {
+            Some([x]) => *x,
+            _ => {
+                return Err(SklearnProblem::NotFloat {
+                    attribute: "intercept_",
+                    dtype: array.dtype,
+                });
+            }
+        },
+        Some(_) => {
+            return Err(SklearnProblem::WrongType {
+                attribute: "intercept_",
+                expected: "a number",
+            });
+        }
+        None => return Err(missing("intercept_")),
+    };
+    let n_features_in = match get("n_features_in_") {
+        Some(Attr::Int(n)) => usize::try_from(*n).map_err(|_| SklearnProblem::WrongType {
+            attribute: "n_features_in_",
+            expected: "a non-negative integer",
+        })?,
+        Some(_) => {
+            return Err(SklearnProblem::WrongType {
+                attribute: "n_features_in_",
+                expected: "a non-negative integer",
+            });
+        }
+        None => coef.len(),
+    };
+    if coef.len() != n_features_in {
+        return Err(SklearnProblem::FeatureCount {
+            attribute: "coef_",
+            found: coef.len(),
+            expected: n_features_in,
+        });
+    }
+    let feature_names_in = match get("feature_names_in_") {
+        None | Some(Attr::None) => None,
+        Some(Attr::Array(array)) if array.shape.len() == 1 => {
+            Some(array.to_strings().ok_or(SklearnProblem::WrongType {
+                attribute: "feature_names_in_",
+                expected: "an array of strings",
+            })?)
+        }
+        Some(_) => {
+            return Err(SklearnProblem::WrongType {
+                attribute: "feature_names_in_",
+                expected: "a one-dimensional array of strings",
+            });
+        }
+    };
+    if let Some(names) = &feature_names_in {
+        if names.len() != n_features_in {
+            return Err(SklearnProblem::FeatureCount {
+                attribute: "feature_names_in_",
+                found: names.len(),
+                expected: n_features_in,
+            });
+        }
+    }
+    let sklearn_version = match get("_sklearn_version") {
+        None => None,
+        Some(Attr::Str(version)) => Some(version.clone()),
+        Some(_) => {
+            return Err(SklearnProblem::WrongType {
+                attribute: "_sklearn_version",
+                expected: "a string",
+            });
+        }
+    };
+    Ok(PythonModel {
+        estimator,
+        module,
+        sklearn_version,
+        n_features_in,
+        feature_names_in,
+        coef,
+        intercept,
+        container,
+    })
+}
+
+/// A one-dimensional float64 or float32 array as f64 values.
+fn float_vector(attribute: &'static str, array: &NdArray) -> Result<Vec<f64>, SklearnProblem> {
+    if array.shape.len() != 1 {
+        return Err(SklearnProblem::CoefShape {
+            shape: array.shape.clone(),
+        });
+    }
+    if !array.dtype.is_float() {
+        return Err(SklearnProblem::NotFloat {
+            attribute,
+            dtype: array.dtype,
+        });
+    }
+    array.to_f64().ok_or(SklearnProblem::NotFloat {
+        attribute,
+        dtype: array.dtype,
+    })
+}

@@ -1,0 +1,306 @@
+//! skops files: a zip with `schema.json` and one `.npy` member per numeric array.
+//!
+//! `skops.io.dump` writes the object as a tree of nodes in `schema.json`. Each node names its
+//! type (`__module__`, `__class__`) and the loader that rebuilds it (`__loader__`): an
+//! `ObjectNode` for the estimator, whose `content` is a `DictNode` of its attributes; `JsonNode`s
+//! for numbers, strings, bools and None (the value as JSON text in `content`); `NdArrayNode`s for
+//! arrays and numpy scalars, either `"type": "numpy"` with the `.npy` member in `file`, or
+//! `"type": "json"` for object arrays (items in `content`, a `TupleNode` in `shape`). The top
+//! node also holds `protocol` and `_skops_version` (skops' `_persist.py`, `_general.py`,
+//! `_numpy.py`).
+//!
+//! Like skops' own `audit_tree`, every node of the tree is checked against the allowlist before
+//! anything is built, and the first type off it is named. Every member is read through a limit.
+
+use std::io::{Cursor, Read};
+
+use serde_json::{Map, Value as Json};
+
+use super::error::SklearnProblem;
+use super::estimator::{self, Attr, Container, Estimator, PythonModel};
+use super::numpy::{Dtype, NdArray, parse_npy};
+
+/// The newest skops protocol this reader knows (skops 0.10 and later write 2).
+pub(crate) const MAX_PROTOCOL: i64 = 2;
+/// The name of the schema member.
+pub(crate) const SCHEMA: &str = "schema.json";
+
+/// Types a loader may name besides the estimators: `(loader, module, class)`.
+const ALLOWED: &[(&str, &str, &[&str])] = &[
+    ("DictNode", "builtins", &["dict"]),
+    ("ListNode", "builtins", &["list"]),
+    ("TupleNode", "builtins", &["tuple"]),
+    (
+        "JsonNode",
+        "builtins",
+        &[
+            "str", "int", "float", "bool", "NoneType", "list", "dict", "tuple",
+        ],
+    ),
+    (
+        "TypeNode",
+        "builtins",
+        &[
+            "str", "int", "float", "bool", "NoneType", "list", "dict", "tuple",
+        ],
+    ),
+    (
+        "NdArrayNode",
+        "numpy",
+        &["ndarray", "float64", "float32", "int64", "int32", "bool_"],
+    ),
+    ("DTypeNode", "numpy", &["dtype"]),
+];
+
+/// Reads the linear model in a skops file; no member may inflate past `limit` bytes in total.
+pub(crate) fn read(bytes: &[u8], limit: u64) -> Result<PythonModel, SklearnProblem> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))?;
+    let mut budget = limit;
+    let schema: Json = serde_json::from_slice(&member(&mut zip, SCHEMA, &mut budget, limit)?)?;
+    let Json::Object(root) = &schema else {
+        return Err(SklearnProblem::BadSchema {
+            reason: "it is not a JSON object",
+        });
+    };
+    let protocol = match root.get("protocol").and_then(Json::as_i64) {
+        Some(p) if (0..=MAX_PROTOCOL).contains(&p) => p,
+        Some(p) => return Err(SklearnProblem::SkopsProtocol { found: p }),
+        None => {
+            return Err(SklearnProblem::BadSchema {
+                reason: "it has no integer protocol",
+            });
+        }
+    };
+    let version = root
+        .get("_skops_version")
+        .and_then(Json::as_str)
+        .map(String::from);
+    audit(&schema)?;
+
+    let (estimator, module) = match estimator_of(root)? {
+        Some(found) => found,
+        None => {
+            return Err(SklearnProblem::NotAnEstimator {
+                found: "another object",
+            });
+        }
+    };
+    let attrs = match root.get("content") {
+        Some(content) => {
+            let items = child(content, "content").and_then(Json::as_object).ok_or(
+                SklearnProblem::BadSchema {
+                    reason: "the estimator's state is not a dict",
+                },
+            )?;
+            let mut attrs = Vec::with_capacity(items.len());
+            for (key, node) in items {
+                attrs.push((key.clone(), attr(node, &mut zip, &mut budget, limit)?));
+            }
+            attrs
+        }
+        None => Vec::new(),
+    };
+    estimator::build(
+        estimator,
+        module,
+        attrs,
+        Container::Skops { protocol, version },
+    )
+}
+
+/// The estimator a top node names, if it is an `ObjectNode` of one of the four.
+fn estimator_of(node: &Map<String, Json>) -> Result<Option<(Estimator, String)>, SklearnProblem> {
+    let (module, class, loader) = names(node)?;
+    if loader != "ObjectNode" {
+        return Ok(None);
+    }
+    Ok(Estimator::from_path(module, class).map(|e| (e, module.to_string())))
+}
+
+/// `__module__`, `__class__` and `__loader__` of a node.
+fn names(node: &Map<String, Json>) -> Result<(&str, &str, &str), SklearnProblem> {
+    let field = |key| node.get(key).and_then(Json::as_str);
+    match (field("__module__"), field("__class__"), field("__loader__")) {
+        (Some(module), Some(class), Some(loader)) => Ok((module, class, loader)),
+        _ => Err(SklearnProblem::BadSchema {
+            reason: "a node lacks __module__, __class__ or __loader__",
+        }),
+    }
+}
+
+/// A node's field at `key`, if the node is an object.
+fn child<'j>(node: &'j Json, key: &str) -> Option<&'j Json> {
+    node.as_object()?.get(key)
+}
+
+/// Checks every node against the allowlist, depth first.
+///
+/// The schema is at most 128 levels deep (serde_json's recursion limit), so the walk keeps its
+/// own stack only to stay simple to reason about.
+fn audit(schema: &Json) -> Result<(), SklearnProblem> {
+    let mut pending = vec![schema];
+    while let Some(node) = pending.pop() {
+        let Json::Object(map) = node else {
+            return Err(SklearnProblem::BadSchema {
+                reason: "a node is not a JSON object",
+            });
+        };
+        let (module, class, loader) = names(map)?;
+        check(module, class, loader)?;
+        let mut next: Vec<&Json> = Vec::new();
+        match loader {
+            "ObjectNode" | "DTypeNode" => next.extend(map.get("content")),
+            "DictNode" => {
+                if let Some(Json::Object(items)) = map.get("content") {
+                    next.extend(items.values());
+                } else {
+                    return Err(SklearnProblem::BadSchema {
+                        reason: "a DictNode has no dict content",
+                    });
+                }
+                next.extend(map.get("key_types"));
+            }
+            "ListNode" | "TupleNode" => next.extend(items(map)?),
+            "NdArrayNode" if map.get("type").and_then(Json::as_str) == Some("json") => {
+                next.extend(items(map)?);
+                next.extend(map.get("shape"));
+            }
+            _ => {}
+        }
+        // Reversed, so the first child is checked first.
+        pending.extend(next.into_iter().rev());
+    }
+    Ok(())
+}
+
+/// The items of a list-like node's `content`.
+fn items(map: &Map<String, Json>) -> Result<&Vec<Json>, SklearnProblem> {
+    map.get("content")
+        .and_then(Json::as_array)
+        .ok_or(SklearnProblem::BadSchema {
+            reason: "a list, tuple or object array has no list content",
+        })
+}
+
+/// Whether a node's type may be read; the refusal or the unsupported estimator if not.
+fn check(module: &str, class: &str, loader: &str) -> Result<(), SklearnProblem> {
+    if loader == "ObjectNode" && Estimator::from_path(module, class).is_some() {
+        return Ok(());
+    }
+    let allowed = ALLOWED
+        .iter()
+        .any(|(l, m, classes)| *l == loader && *m == module && classes.contains(&class));
+    if allowed {
+        return Ok(());
+    }
+    let name = format!("{module}.{class}");
+    Err(if module == "sklearn" || module.starts_with("sklearn.") {
+        SklearnProblem::Unsupported { class: name }
+    } else if module.starts_with("scipy.sparse") {
+        SklearnProblem::Sparse { class: name }
+    } else {
+        SklearnProblem::RefusedType { name }
+    })
+}
+
+/// One attribute node as an [`Attr`]; arrays are read from their `.npy` members.
+fn attr(
+    node: &Json,
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    budget: &mut u64,
+    limit: u64,
+) -> Result<Attr, SklearnProblem> {
+    let bad = |reason| SklearnProblem::BadSchema { reason };
+    let Json::Object(map) = node else {
+        return Err(bad("a node is not a JSON object"));
+    };
+    let (_, _, loader) = names(map)?;
+    match (loader, map.get("type").and_then(Json::as_str)) {
+        ("JsonNode", _) => Ok(json_attr(map)?),
+        ("NdArrayNode", Some("numpy")) => {
+            let file = map
+                .get("file")
+                .and_then(Json::as_str)
+                .ok_or(bad("an array has no file"))?;
+            Ok(Attr::Array(parse_npy(&member(zip, file, budget, limit)?)?))
+        }
+        ("NdArrayNode", Some("json")) => {
+            let items = items(map)?
+                .iter()
+                .map(|item| match item.as_object().map(json_attr) {
+                    Some(Ok(Attr::Str(s))) => Some(s),
+                    _ => None,
+                })
+                .collect();
+            let shape = map
+                .get("shape")
+                .and_then(Json::as_object)
+                .and_then(|shape| shape.get("content"))
+                .and_then(Json::as_array)
+                .ok_or(bad("an object array has no shape"))?;
+            let shape = shape
+                .iter()
+                .map(|dim| match dim.as_object().map(json_attr) {
+                    Some(Ok(Attr::Int(n))) => usize::try_from(n).ok(),
+                    _ => None,
+                })
+                .collect::<Option<Vec<usize>>>()
+                .ok_or(bad("an object array's shape is not a tuple of sizes"))?;
+            let dtype = Dtype::from_typestr("O8").ok_or(bad("no object dtype"))?;
+            let array = NdArray::from_objects(dtype, shape, false, items);
+            Ok(Attr::Array(array.ok_or(bad(
+                "an object array's items do not match its shape",
+            ))?))
+        }
+        _ => Ok(Attr::Other),
+    }
+}
+
+/// A `JsonNode`'s value: its `content` is the value as JSON text.
+fn json_attr(map: &Map<String, Json>) -> Result<Attr, SklearnProblem> {
+    let text = map
+        .get("content")
+        .and_then(Json::as_str)
+        .ok_or(SklearnProblem::BadSchema {
+            reason: "a JsonNode has no text content",
+        })?;
+    Ok(match serde_json::from_str::<Json>(text)? {
+        Json::Null => Attr::None,
+        Json::Bool(b) => Attr::Bool(b),
+        Json::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Attr::Int(i),
+            (None, Some(x)) => Attr::Float(x),
+            _ => Attr::Other,
+        },
+        Json::String(s) => Attr::Str(s),
+        _ => Attr::Other,
+    })
+}
+
+/// A zip member, read through what is left of the budget.
+fn member(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    budget: &mut u64,
+    limit: u64,
+) -> Result<Vec<u8>, SklearnProblem> {
+    let file = match zip.by_name(name) {
+        Ok(file) => file,
+        Err(zip::result::ZipError::FileNotFound) => {
+            return Err(SklearnProblem::MissingMember {
+                name: name.to_string(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = Vec::new();
+    file.take(budget.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| SklearnProblem::Zip(e.into()))?;
+    let used = out.len() as u64;
+    if used > *budget {
+        return Err(SklearnProblem::TooLarge { limit });
+    }
+    *budget -= used;
+    Ok(out)
+}
