@@ -230,6 +230,9 @@ pub enum ErrorKind {
     /// A codec name that is not one of [`Codec::name`](crate::codec::Codec::name)'s.
     #[error("unknown codec {0:?}: expected bincode, bincode+zstd or json")]
     UnknownCodecName(String),
+    /// An output path whose extension names no format the crate writes.
+    #[error("{}: cannot tell the format from the extension: use .bin, .bin.zst or .json", .0.display())]
+    UnknownExtension(std::path::PathBuf),
     /// The decoded payload would exceed the allowed size.
     #[error("too large: the payload is {bytes} bytes, above the limit of {limit}")]
     PayloadTooLarge {

@@ -3,6 +3,8 @@
 
 pub mod article;
 pub mod codec;
+#[cfg(feature = "sklearn")]
+pub mod convert;
 pub mod data;
 mod error;
 pub mod evaluate;

@@ -1,15 +1,17 @@
-//! `model-persistence`: run the article end to end, inspect a model file, or predict with one.
+//! `model-persistence`: run the article end to end; inspect, predict with or convert a model file,
+//! one of ours or one that scikit-learn wrote (pickle, joblib, skops), told apart by content.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use model_persistence::article::{Options, run};
+use model_persistence::codec::Codec;
+use model_persistence::convert::{self, Origin};
 use model_persistence::data::read_rows;
 use model_persistence::evaluate::predict;
-use model_persistence::persist::{inspect, load_with_header};
+use model_persistence::persist::inspect;
 use model_persistence::split::TestSize;
-use model_persistence::train::Model;
 use model_persistence::{Error, ErrorKind};
 
 /// Train the article's linear regression on the wine data, save it the pickle way, the joblib
@@ -44,21 +46,34 @@ struct ArticleArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Verify a model file and print its header and metadata.
+    /// Verify a model file (ours, or a scikit-learn pickle, joblib or skops file) and print what
+    /// it says about the model.
     Inspect {
         /// The model file.
         file: PathBuf,
-        /// Print the header as JSON.
+        /// Print the report as JSON.
         #[arg(long)]
         json: bool,
     },
-    /// Load the article's model and print one prediction per row of a CSV file.
+    /// Load a linear model (from any file `inspect` reads) and print one prediction per row of a
+    /// CSV file.
     Predict {
         /// The model file.
         file: PathBuf,
         /// CSV rows of features; a header line is optional.
         #[arg(long)]
         input: PathBuf,
+    },
+    /// Write the linear model of IN (any file `inspect` reads) to OUT as a model file of ours,
+    /// with what IN says about it in OUT's metadata.
+    Convert {
+        /// The model file to read.
+        input: PathBuf,
+        /// The file to write, replaced atomically if it exists.
+        output: PathBuf,
+        /// The codec: bincode, bincode+zstd or json (by default, from OUT's extension).
+        #[arg(long)]
+        format: Option<Codec>,
     },
 }
 
@@ -77,6 +92,11 @@ fn main() -> ExitCode {
         None => article(cli.article),
         Some(Command::Inspect { file, json }) => inspect_file(file, json),
         Some(Command::Predict { file, input }) => predict_rows(file, input),
+        Some(Command::Convert {
+            input,
+            output,
+            format,
+        }) => convert_file(input, output, format),
     };
     match result {
         Ok(text) => {
@@ -85,12 +105,7 @@ fn main() -> ExitCode {
         }
         Err(err) => {
             eprintln!("error: {err}");
-            // A split that does not fit the data comes from an option value: usage error.
-            ExitCode::from(if matches!(err.kind(), ErrorKind::Split(_)) {
-                2
-            } else {
-                1
-            })
+            ExitCode::from(if is_usage(&err) { 2 } else { 1 })
         }
     }
 }
@@ -110,23 +125,44 @@ fn article(args: ArticleArgs) -> Result<String, Error> {
     })
 }
 
+/// Whether `err` comes from a bad argument rather than a file: a split that does not fit the
+/// data, an output whose extension names no format.
+fn is_usage(err: &Error) -> bool {
+    matches!(
+        err.kind(),
+        ErrorKind::Split(_) | ErrorKind::UnknownExtension(_)
+    )
+}
+
 fn inspect_file(file: PathBuf, json: bool) -> Result<String, Error> {
-    // A model of the article's type is decoded too, so every byte is checked; any other type
-    // is verified as far as it can be without knowing it. Either way the file is read once.
-    let header = match load_with_header::<Model>(&file) {
-        Ok(loaded) => loaded.header,
-        Err(err) if matches!(err.kind(), ErrorKind::WrongType { .. }) => inspect(&file)?,
+    // A linear model is decoded whole, so every byte is checked; a model file of ours holding
+    // another type is verified as far as it can be without knowing it.
+    let report = match convert::load(&file) {
+        Ok(linear) => match linear.origin {
+            Origin::Ours(header) if json => to_json(&header),
+            Origin::Ours(header) => header.to_string(),
+            Origin::Sklearn(python) if json => to_json(&python),
+            Origin::Sklearn(python) => python.to_string(),
+        },
+        Err(err) if matches!(err.kind(), ErrorKind::WrongType { .. }) => {
+            let header = inspect(&file)?;
+            if json {
+                to_json(&header)
+            } else {
+                header.to_string()
+            }
+        }
         Err(err) => return Err(err),
     };
     Ok(if json {
-        to_json(&header)
+        report
     } else {
-        format!("file          {}\n{header}", file.display())
+        format!("file          {}\n{report}", file.display())
     })
 }
 
 fn predict_rows(file: PathBuf, input: PathBuf) -> Result<String, Error> {
-    let model = load_with_header::<Model>(&file)?.model;
+    let model = convert::load(&file)?.model;
     let rows = read_rows(&input, model.params().len())?;
     let predictions = predict(&model, &rows)?;
     Ok(predictions
@@ -134,6 +170,16 @@ fn predict_rows(file: PathBuf, input: PathBuf) -> Result<String, Error> {
         .map(f64::to_string)
         .collect::<Vec<_>>()
         .join("\n"))
+}
+
+fn convert_file(input: PathBuf, output: PathBuf, codec: Option<Codec>) -> Result<String, Error> {
+    let linear = convert::load(&input)?;
+    let bytes = convert::save(&linear, &output, codec)?;
+    Ok(format!(
+        "wrote {} ({bytes} bytes), {} features",
+        output.display(),
+        linear.model.params().len()
+    ))
 }
 
 fn to_json(value: &impl serde::Serialize) -> String {

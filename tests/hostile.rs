@@ -226,12 +226,18 @@ fn python_files_with_lying_lengths_allocate_nothing_big() {
         let (result, peak) = peak_during(|| sklearn::decode(file));
         let err = result.unwrap_err();
         assert!(
-            matches!(err.kind(), ErrorKind::Sklearn(SklearnProblem::Truncated { .. })),
+            matches!(
+                err.kind(),
+                ErrorKind::Sklearn(SklearnProblem::Truncated { .. })
+            ),
             "{err}"
         );
         assert!(peak < 64 << 10, "{err}: peak heap {peak} bytes");
     }
     // An honest wrapper of one value reads its array; the file then holds no estimator.
     let err = sklearn::decode(&joblib_claiming(b"K\x01\x85")).unwrap_err();
-    assert_eq!(err.to_string(), "the file holds a numpy array, not a scikit-learn estimator");
+    assert_eq!(
+        err.to_string(),
+        "the file holds a numpy array, not a scikit-learn estimator"
+    );
 }

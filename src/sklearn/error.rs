@@ -20,7 +20,7 @@ pub enum SklearnProblem {
     Empty,
     /// The first bytes match no format this reader knows.
     #[error(
-        "not a model file this reader knows: it starts with {}; expected a pickle (protocol 2 to 5), a joblib file or a skops zip",
+        "not a model file: it starts with {}, which is neither this crate's format nor a pickle (protocol 2 to 5), a joblib file or a skops zip",
         hex(.start)
     )]
     UnknownFormat {

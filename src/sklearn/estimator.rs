@@ -11,14 +11,14 @@ use ndarray::Array1;
 use serde::Serialize;
 
 use super::error::SklearnProblem;
+use super::joblib::Compressor;
+use super::numpy::NdArray;
 use crate::error::ErrorKind;
 use crate::layout::Metadata;
 use crate::train::Model;
-use super::joblib::Compressor;
-use super::numpy::NdArray;
 
 /// The four scikit-learn estimators this reader accepts: all predict `X @ coef_ + intercept_`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Estimator {
     /// `sklearn.linear_model.LinearRegression`.
     LinearRegression,
@@ -77,7 +77,8 @@ impl fmt::Display for Estimator {
 }
 
 /// Where the model came from: the container and its format version.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "container", rename_all = "lowercase")]
 pub enum Container {
     /// A plain pickle (`pickle.dump`).
     Pickle {
@@ -101,7 +102,7 @@ pub enum Container {
 }
 
 /// A fitted linear model read from a scikit-learn file: enough to predict, and where it came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PythonModel {
     /// The estimator class.
     pub estimator: Estimator,
@@ -182,11 +183,31 @@ impl PythonModel {
     /// One line on where the model came from: the scikit-learn version and class, and how the
     /// file was written.
     pub fn origin(&self) -> String {
-        let version = self.sklearn_version.as_deref().unwrap_or("(unknown version)");
+        let version = self
+            .sklearn_version
+            .as_deref()
+            .unwrap_or("(unknown version)");
         format!(
             "scikit-learn {version} {} ({}), from {}",
             self.estimator, self.module, self.container
         )
+    }
+}
+
+impl fmt::Display for PythonModel {
+    /// The report `model-persistence inspect` prints for a scikit-learn file, a field a line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let version = self.sklearn_version.as_deref().unwrap_or("unknown");
+        writeln!(f, "written as    {}", self.container)?;
+        writeln!(f, "estimator     {} ({})", self.estimator, self.module)?;
+        writeln!(f, "scikit-learn  {version}")?;
+        writeln!(f, "features      {}", self.n_features_in)?;
+        if let Some(names) = &self.feature_names_in {
+            writeln!(f, "names         {}", names.join(", "))?;
+        }
+        writeln!(f, "intercept     {}", self.intercept)?;
+        let coef: Vec<String> = self.coef.iter().map(f64::to_string).collect();
+        write!(f, "coef          {}", coef.join(", "))
     }
 }
 
@@ -196,7 +217,10 @@ impl fmt::Display for Container {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Container::Pickle { protocol } => write!(f, "a pickle, protocol {protocol}"),
-            Container::Joblib { compressor, protocol } => {
+            Container::Joblib {
+                compressor,
+                protocol,
+            } => {
                 let how = match compressor {
                     Some(c) => format!("{}-compressed", c.name()),
                     None => "uncompressed".to_string(),

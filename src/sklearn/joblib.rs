@@ -24,7 +24,8 @@ use super::numpy::{Dtype, NdArray, byte_size};
 pub(crate) const MAX_LZMA_MEMORY_KIB: u32 = 96 * 1024;
 
 /// A compressor joblib can wrap the pickle in (`joblib.dump(..., compress=(name, level))`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Compressor {
     /// zlib, joblib's default for `compress=3` (`.z`).
     Zlib,
@@ -82,7 +83,11 @@ pub(crate) fn detect(bytes: &[u8]) -> Option<Compressor> {
 }
 
 /// Decompresses a joblib stream, stopping with [`SklearnProblem::TooLarge`] past `limit` bytes.
-pub(crate) fn decompress(bytes: &[u8], compressor: Compressor, limit: u64) -> Result<Vec<u8>, SklearnProblem> {
+pub(crate) fn decompress(
+    bytes: &[u8],
+    compressor: Compressor,
+    limit: u64,
+) -> Result<Vec<u8>, SklearnProblem> {
     let corrupt = |source| SklearnProblem::Decompress { compressor, source };
     let reader: Box<dyn Read + '_> = match compressor {
         Compressor::Zlib => Box::new(flate2::read::ZlibDecoder::new(bytes)),

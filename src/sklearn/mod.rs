@@ -38,9 +38,11 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// The article's own `Pck_LR_Model.pkl`, as its code writes it (`pickle.dump`, scikit-learn
 /// 1.9.1, numpy 2.4.6), shipped with the crate so that the book and the notebooks can open it.
-pub const ARTICLE_PICKLE: &[u8] = include_bytes!("../../tests/data/python/current/Pck_LR_Model.pkl");
+pub const ARTICLE_PICKLE: &[u8] =
+    include_bytes!("../../tests/data/python/current/Pck_LR_Model.pkl");
 /// The article's own `Jlib_LR_Model.pkl`, as its code writes it (`joblib.dump`, joblib 1.6.0).
-pub const ARTICLE_JOBLIB: &[u8] = include_bytes!("../../tests/data/python/current/Jlib_LR_Model.pkl");
+pub const ARTICLE_JOBLIB: &[u8] =
+    include_bytes!("../../tests/data/python/current/Jlib_LR_Model.pkl");
 
 /// The most bytes a file may have, and a compressed joblib stream or a skops member may inflate
 /// to: 256 MiB, far above any linear model.

@@ -814,7 +814,12 @@ impl<'a> Machine<'a> {
     // ---- opcodes ----
 
     /// Executes one opcode; returns the pickle's value at STOP.
-    fn step(&mut self, f: &mut Frame, code: u8, nested: bool) -> Result<Option<Value>, SklearnProblem> {
+    fn step(
+        &mut self,
+        f: &mut Frame,
+        code: u8,
+        nested: bool,
+    ) -> Result<Option<Value>, SklearnProblem> {
         use op::*;
         let h = self.here;
         self.note(f, code);

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use serde_json::Value as Json;
 use crate::sklearn::{self, Container, SklearnProblem, joblib};
+use serde_json::Value as Json;
 
 const SETS: [&str; 2] = ["current", "legacy"];
 
@@ -122,7 +122,8 @@ fn every_model_reads_exactly() {
             let float32 = m["coef_dtype"] == "<f4";
             // Through the crate's own model and `predict`, as a user of the reader would.
             let x: Vec<f64> = rows.iter().flat_map(floats).collect();
-            let x = ndarray::Array2::from_shape_vec((rows.len(), model.coef.len()), x).expect("rows");
+            let x =
+                ndarray::Array2::from_shape_vec((rows.len(), model.coef.len()), x).expect("rows");
             let linfa = model.model().expect("a linfa model");
             let got_all = crate::evaluate::predict(&linfa, &x).expect("as many features");
             for ((row, want), got) in rows.iter().zip(predictions).zip(got_all) {
@@ -224,7 +225,8 @@ fn hostile_files_are_refused_by_name() {
                 );
             }
             SklearnProblem::RefusedType { name } => assert_eq!(name, global, "{file}"),
-            SklearnProblem::BadArguments { global: g } | SklearnProblem::ArraySize { global: g, .. } => {
+            SklearnProblem::BadArguments { global: g }
+            | SklearnProblem::ArraySize { global: g, .. } => {
                 assert_eq!(g, global, "{file}: {message}");
             }
             other => panic!("{file}: not refused but {other:?}"),

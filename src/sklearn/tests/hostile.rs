@@ -36,8 +36,8 @@ fn empty_and_garbage_are_not_model_files() {
     let err = sklearn::read(b"hello world").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "not a model file this reader knows: it starts with 68 65 6c 6c; expected a pickle \
-         (protocol 2 to 5), a joblib file or a skops zip"
+        "not a model file: it starts with 68 65 6c 6c, which is neither this crate's format nor \
+         a pickle (protocol 2 to 5), a joblib file or a skops zip"
     );
     assert!(matches!(
         sklearn::read(b"ZF\x00\x00"),
@@ -335,7 +335,8 @@ fn a_hand_made_protocol_2_pickle_reads() {
     assert_eq!(model.n_features_in, 3);
     assert_eq!(model.sklearn_version, None);
     let x = ndarray::array![[2.0, 1.0, 4.0]];
-    let predicted = crate::evaluate::predict(&model.model().expect("a model"), &x).expect("3 features");
+    let predicted =
+        crate::evaluate::predict(&model.model().expect("a model"), &x).expect("3 features");
     assert_eq!(predicted[0], 4.0);
 }
 
