@@ -800,17 +800,16 @@ def main():
 
         # Allowed-looking names called with the wrong arguments. At protocol 2 Python 3 normally
         # writes Python 2 names (fix_imports: copy_reg, __builtin__.unicode for str); this file is
-        # written with fix_imports=False so it names copyreg._reconstructor and builtins.str, the
+        # written with fix_imports=False so it names copyreg._reconstructor and builtins.object, the
         # names an allowlist written for Python 3 would hold.
         import copyreg
         with open(path("hostile_bad_args.pkl"), "wb") as f:
-            pickle.dump(ForgedCall(copyreg._reconstructor, (str, object, None)), f,
+            pickle.dump(ForgedCall(copyreg._reconstructor, (np.dtype, object, None)), f,
                         protocol=2, fix_imports=False)
         record_refused("hostile_bad_args.pkl", "copyreg._reconstructor",
-                       "copyreg._reconstructor(builtins.str, builtins.object, None): the shape "
+                       "copyreg._reconstructor(numpy.dtype, builtins.object, None): the shape "
                        "protocols 0 and 1 use to rebuild an estimator, but the class is "
-                       "builtins.str instead of a scikit-learn class (Python itself fails on it "
-                       "with a TypeError)")
+                       "numpy.dtype, a global the reader allows, instead of a scikit-learn class")
 
         reconstruct = np.ndarray.__reduce__(lreg.coef_)[0]  # numpy's own _reconstruct
         bad_coef = copy.copy(lreg)
