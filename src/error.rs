@@ -148,6 +148,14 @@ pub enum ErrorKind {
     /// A score needs at least one row.
     #[error("cannot score a model on a dataset with no rows")]
     NoRows,
+    /// A score of predictions against targets of another length.
+    #[error("{found} predictions for {expected} targets")]
+    PredictionCount {
+        /// Targets given.
+        expected: usize,
+        /// Predictions given.
+        found: usize,
+    },
     /// A row of an input CSV file has the wrong number of columns.
     #[error("line {line}: {found} columns, the model expects {expected}")]
     Columns {
