@@ -64,7 +64,11 @@ pub fn r2_score(actual: &Array1<f64>, predicted: &Array1<f64>) -> Result<f64> {
         let (expected, found) = (actual.len(), predicted.len());
         return Err(ErrorKind::PredictionCount { expected, found }.into());
     }
-    let residual: f64 = actual.iter().zip(predicted).map(|(y, p)| (y - p) * (y - p)).sum();
+    let residual: f64 = actual
+        .iter()
+        .zip(predicted)
+        .map(|(y, p)| (y - p) * (y - p))
+        .sum();
     let total: f64 = actual.iter().map(|y| (y - mean) * (y - mean)).sum();
     if total == 0.0 {
         return Ok(if residual == 0.0 { 1.0 } else { 0.0 });

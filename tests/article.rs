@@ -29,9 +29,15 @@ fn article_numbers_match_scikit_learn() -> Result<(), Error> {
         let close = |got: f64, want: &Value| (got - want.as_f64().unwrap()).abs() < 1e-9;
         let very_close = |got: f64, want: &Value| (got - want.as_f64().unwrap()).abs() < 1e-14;
         let r2_train = r2(&model, &train_set)?;
-        assert!(very_close(r2_train, &expected["r2_train"]), "{key}: {r2_train}");
+        assert!(
+            very_close(r2_train, &expected["r2_train"]),
+            "{key}: {r2_train}"
+        );
         let r2_test = r2(&model, &test_set)?;
-        assert!(very_close(r2_test, &expected["r2_test"]), "{key}: {r2_test}");
+        assert!(
+            very_close(r2_test, &expected["r2_test"]),
+            "{key}: {r2_test}"
+        );
         assert!(close(model.intercept(), &expected["intercept"]), "{key}");
         for (got, want) in model
             .params()

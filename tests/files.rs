@@ -145,7 +145,10 @@ fn golden_files_keep_loading() {
         assert!((r2_test - 0.855120280462724).abs() < 1e-14);
         // The golden files were written when `r2` took linfa's, which adds 1e-10 to the total.
         let recorded = loaded.header.metadata.r2_test.expect("recorded");
-        assert!((recorded - r2_test).abs() < 1e-12, "{recorded} vs {r2_test}");
+        assert!(
+            (recorded - r2_test).abs() < 1e-12,
+            "{recorded} vs {r2_test}"
+        );
         for (a, b) in loaded.model.params().iter().zip(model.params()) {
             assert!((a - b).abs() < 1e-12, "{a} vs {b}");
         }

@@ -236,3 +236,53 @@ fn convert_keeps_what_the_python_file_says() -> Result<(), Error> {
     assert!(!bad.exists());
     Ok(())
 }
+
+#[test]
+fn readme_shows_what_the_python_commands_print() {
+    let readme = read("README.md");
+    let section = readme
+        .split("## From Python")
+        .nth(1)
+        .expect("README has a From Python section");
+    let block = section
+        .split("```console\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a console block");
+    let dir = tempfile::tempdir().expect("a folder");
+    let mut commands = 0;
+    for shown in block.split("$ cargo run --release -- ").skip(1) {
+        let mut lines = shown.lines();
+        let args: Vec<String> = lines
+            .next()
+            .expect("a command")
+            .split_whitespace()
+            .map(|arg| match arg.starts_with("tests/") {
+                true => root().join(arg).display().to_string(),
+                false => dir.path().join(arg).display().to_string(),
+            })
+            .collect();
+        let args: Vec<&str> = std::iter::once(args[0].rsplit('/').next().expect("a subcommand"))
+            .chain(args[1..].iter().map(String::as_str))
+            .collect();
+        let output = command(&args);
+        let printed = String::from_utf8([output.stdout, output.stderr].concat()).expect("UTF-8");
+        let want: Vec<&str> = lines.take_while(|l| *l != "...").collect();
+        let got: Vec<String> = printed
+            .lines()
+            .take(want.len())
+            .map(|l| {
+                l.replace(&format!("{}/", root().display()), "")
+                    .replace(&format!("{}/", dir.path().display()), "")
+            })
+            .collect();
+        assert_eq!(
+            got,
+            want,
+            "README.md must show what `{}` prints: copy it there",
+            args.join(" ")
+        );
+        commands += 1;
+    }
+    assert_eq!(commands, 3);
+}

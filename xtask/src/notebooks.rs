@@ -19,17 +19,19 @@ use serde_json::{Value, json};
 
 use crate::markdown::{Piece, pieces};
 
-/// One notebook: its file name without `.ipynb`, its title, and the chapters it is made of.
+/// One notebook: its file name without `.ipynb`, its title, the chapters it is made of, and the
+/// crate's features its first cell turns on beyond the book's default set.
 pub struct Notebook {
     /// The file name without `.ipynb`.
     pub stem: &'static str,
     title: &'static str,
     about: &'static str,
     chapters: &'static [&'static str],
+    features: &'static [&'static str],
 }
 
 /// Every notebook, in order.
-pub const NOTEBOOKS: [Notebook; 3] = [
+pub const NOTEBOOKS: [Notebook; 4] = [
     Notebook {
         stem: "01-pickle-way",
         title: "The pickle way: steps 1 to 7",
@@ -44,6 +46,7 @@ pub const NOTEBOOKS: [Notebook; 3] = [
             "step6-save.md",
             "step7-load.md",
         ],
+        features: &[],
     },
     Notebook {
         stem: "02-joblib-way",
@@ -51,6 +54,7 @@ pub const NOTEBOOKS: [Notebook; 3] = [
         about: "The same model saved with zstd compression (`Codec::BincodeZstd`), and the kind of \
                 data for which compression pays.",
         chapters: &["joblib.md"],
+        features: &[],
     },
     Notebook {
         stem: "03-going-further",
@@ -58,6 +62,15 @@ pub const NOTEBOOKS: [Notebook; 3] = [
         about: "The model's figures drawn inline, the same steps on 1,599 red wines, other \
                 linfa models, and what a model file says about itself.",
         chapters: &["pictures.md", "going-further.md"],
+        features: &[],
+    },
+    Notebook {
+        stem: "04-from-python",
+        title: "From Python: the article's own pickle and joblib files",
+        about: "The files the article's Python code writes, opened without running them: their \
+                R², their opcodes, the globals they name, and a hostile pickle refused by name.",
+        chapters: &["from-python.md", "inside-a-pickle.md", "hostile-pickle.md"],
+        features: &["sklearn"],
     },
 ];
 
@@ -137,9 +150,32 @@ pub fn setup(root: &Path) -> (String, String) {
     (code.trim_end().to_string(), note)
 }
 
+/// The first cell's code for `notebook`: the book's, with the notebook's features on the `:dep`
+/// line.
+fn setup_code(code: &str, notebook: &Notebook) -> String {
+    if notebook.features.is_empty() {
+        return code.to_string();
+    }
+    let features: Vec<String> = notebook.features.iter().map(|f| format!("{f:?}")).collect();
+    let with = format!(", features = [{}] }}", features.join(", "));
+    code.lines()
+        .map(|line| {
+            match line
+                .strip_prefix(":dep ")
+                .and_then(|l| l.strip_suffix(" }"))
+            {
+                Some(dep) => format!(":dep {dep}{with}"),
+                None => line.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The cells of `notebook`, generated from the book.
 fn cells(root: &Path, notebook: &Notebook) -> Vec<Cell> {
     let (setup_code, setup_note) = setup(root);
+    let setup_code = self::setup_code(&setup_code, notebook);
     let mut cells = vec![
         Cell::Markdown(format!(
             "# {}\n\n{}\n\nThe code comes from the book's chapters ({}), which `cargo test` \
