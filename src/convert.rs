@@ -1,6 +1,7 @@
-//! Moving a linear model between files: from any file the crate reads (its own model files, and
-//! scikit-learn's pickle, joblib and skops files) to one of its own, keeping what is known about
-//! the model. The command line's `inspect`, `predict` and `convert` work through here.
+//! Moving a linear model between files: from any file the crate reads (its own model files,
+//! scikit-learn's pickle, joblib and skops files, and the ONNX and safetensors files it exports)
+//! to one of its own or to a file for Python, keeping what is known about the model. The command
+//! line's `inspect`, `predict` and `convert` work through here.
 
 use std::fs::File;
 use std::io::Read;
@@ -8,8 +9,9 @@ use std::path::Path;
 
 use crate::codec::Codec;
 use crate::error::{Error, ErrorKind, Result};
+use crate::export::{self, Format};
 use crate::layout::{Header, MAGIC, Metadata};
-use crate::persist::{load_with_header, save_with};
+use crate::persist::{load_with_header, save_with, write_atomically};
 use crate::sklearn::{self, PythonModel};
 use crate::train::Model;
 
@@ -31,6 +33,50 @@ pub enum Origin {
     Ours(Header),
     /// A scikit-learn file, with what it says about the estimator.
     Sklearn(PythonModel),
+    /// An ONNX or safetensors file that [`export`] wrote.
+    Exported(Format),
+}
+
+/// What [`save`] writes: a model file of this crate with one of its codecs, or a file for Python.
+///
+/// ```
+/// use model_persistence::convert::Target;
+/// use model_persistence::export::Format;
+/// use model_persistence::prelude::*;
+///
+/// assert_eq!(Target::for_path("wine.bin.zst"), Some(Target::Ours(Codec::BincodeZstd)));
+/// assert_eq!("onnx".parse::<Target>()?, Target::Python(Format::Onnx));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A model file of this crate, with this codec.
+    Ours(Codec),
+    /// A file that Python reads.
+    Python(Format),
+}
+
+impl Target {
+    /// The target a file name's extension stands for, if any.
+    pub fn for_path(path: impl AsRef<Path>) -> Option<Target> {
+        let path = path.as_ref();
+        Codec::for_path(path)
+            .map(Target::Ours)
+            .or_else(|| Format::for_path(path).map(Target::Python))
+    }
+}
+
+impl std::str::FromStr for Target {
+    type Err = Error;
+
+    /// Reads a codec's name (`bincode`, `bincode+zstd`, `json`) or a format's (`skops`, `onnx`,
+    /// `safetensors`).
+    fn from_str(text: &str) -> Result<Target> {
+        match Format::ALL.into_iter().find(|f| f.extension() == text) {
+            Some(format) => Ok(Target::Python(format)),
+            None => text.parse().map(Target::Ours),
+        }
+    }
 }
 
 /// Reads the linear model in the file at `path`, whichever kind it is: told apart by its first
@@ -61,7 +107,11 @@ pub fn load(path: impl AsRef<Path>) -> Result<Linear> {
             origin: Origin::Ours(loaded.header),
         });
     }
-    let python = sklearn::load(path)?;
+    let bytes = sklearn::read_bounded(path)?;
+    if !sklearn::looks_like(&bytes) && export::looks_like_exported(&bytes) {
+        return export::decode(&bytes).map_err(|e| e.at(path));
+    }
+    let python = sklearn::decode(&bytes).map_err(|e| e.at(path))?;
     Ok(Linear {
         model: python.model().map_err(|e| e.at(path))?,
         metadata: python.metadata(),
@@ -83,8 +133,9 @@ fn starts_with_magic(path: &Path) -> Result<bool> {
     Ok(head == MAGIC)
 }
 
-/// Writes `linear` to `path` as a model file of this crate, with its metadata, atomically; the
-/// codec is `codec`, or else the one `path`'s extension stands for. Returns the file's size.
+/// Writes `linear` to `path`, atomically: as a model file of this crate (with its metadata) or as
+/// a file for Python, as `target` says, or else as `path`'s extension says. Returns the file's
+/// size.
 ///
 /// ```
 /// use model_persistence::convert;
@@ -94,16 +145,27 @@ fn starts_with_magic(path: &Path) -> Result<bool> {
 /// let dir = tempdir()?;
 /// let python = dir.path().join("Pck_LR_Model.pkl");
 /// std::fs::write(&python, ARTICLE_PICKLE)?;
-/// let ours = dir.path().join("wine.bin.zst");
-/// convert::save(&convert::load(&python)?, &ours, None)?;
-/// assert_eq!(inspect(&ours)?.codec, Codec::BincodeZstd);
-/// assert!(convert::save(&convert::load(&python)?, dir.path().join("wine.txt"), None).is_err());
+/// let linear = convert::load(&python)?;
+/// convert::save(&linear, dir.path().join("wine.bin.zst"), None)?;
+/// assert_eq!(inspect(dir.path().join("wine.bin.zst"))?.codec, Codec::BincodeZstd);
+/// convert::save(&linear, dir.path().join("wine.onnx"), None)?;
+/// assert_eq!(convert::load(dir.path().join("wine.onnx"))?.model, linear.model);
+/// assert!(convert::save(&linear, dir.path().join("wine.txt"), None).is_err());
 /// # Ok::<(), Error>(())
 /// ```
-pub fn save(linear: &Linear, path: impl AsRef<Path>, codec: Option<Codec>) -> Result<u64> {
+pub fn save(linear: &Linear, path: impl AsRef<Path>, target: Option<Target>) -> Result<u64> {
     let path = path.as_ref();
-    let codec = codec
-        .or_else(|| Codec::for_path(path))
+    let target = target
+        .or_else(|| Target::for_path(path))
         .ok_or_else(|| ErrorKind::UnknownExtension(path.to_path_buf()))?;
-    save_with(&linear.model, &linear.metadata, path, codec)
+    match target {
+        Target::Ours(codec) => save_with(&linear.model, &linear.metadata, path, codec),
+        Target::Python(format) => {
+            let bytes = export::encode(linear, format).map_err(|e| e.at(path))?;
+            write_atomically(path, |file| {
+                std::io::Write::write_all(file, &bytes)?;
+                Ok(bytes.len() as u64)
+            })
+        }
+    }
 }

@@ -239,7 +239,7 @@ pub enum ErrorKind {
     #[error("unknown codec {0:?}: expected bincode, bincode+zstd or json")]
     UnknownCodecName(String),
     /// An output path whose extension names no format the crate writes.
-    #[error("{}: cannot tell the format from the extension: use .bin, .bin.zst or .json", .0.display())]
+    #[error("{}: cannot tell the format from the extension: use .bin, .bin.zst, .json, .skops, .onnx or .safetensors", .0.display())]
     UnknownExtension(std::path::PathBuf),
     /// The decoded payload would exceed the allowed size.
     #[error("too large: the payload is {bytes} bytes, above the limit of {limit}")]
@@ -265,9 +265,14 @@ pub enum ErrorKind {
     Encode(#[source] Box<dyn std::error::Error + Send + Sync>),
 
     /// A file from Python (pickle, joblib, skops) that cannot be read, or is refused.
-    #[cfg(feature = "sklearn")]
+    #[cfg(feature = "python")]
     #[error("{0}")]
     Sklearn(crate::sklearn::SklearnProblem),
+
+    /// A model that cannot be written for Python, or a file that is not what the crate writes.
+    #[cfg(feature = "python")]
+    #[error("{0}")]
+    Export(crate::export::ExportProblem),
 
     /// plotters could not lay out or write a figure.
     #[error("cannot draw the figure: {0}")]

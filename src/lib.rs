@@ -3,17 +3,19 @@
 
 pub mod article;
 pub mod codec;
-#[cfg(feature = "sklearn")]
+#[cfg(feature = "python")]
 pub mod convert;
 pub mod data;
 mod error;
 pub mod evaluate;
+#[cfg(feature = "python")]
+pub mod export;
 pub mod layout;
 pub mod persist;
 pub mod plot;
 pub mod prelude;
 pub mod rng;
-#[cfg(feature = "sklearn")]
+#[cfg(feature = "python")]
 pub mod sklearn;
 pub mod split;
 pub mod train;

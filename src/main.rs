@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use model_persistence::article::{Options, run};
-use model_persistence::codec::Codec;
-use model_persistence::convert::{self, Origin};
+use model_persistence::convert::{self, Origin, Target};
 use model_persistence::data::read_rows;
 use model_persistence::evaluate::predict;
+use model_persistence::export::Format;
+use model_persistence::layout::Metadata;
 use model_persistence::persist::inspect;
 use model_persistence::split::TestSize;
 use model_persistence::{Error, ErrorKind};
@@ -64,16 +65,17 @@ enum Command {
         #[arg(long)]
         input: PathBuf,
     },
-    /// Write the linear model of IN (any file `inspect` reads) to OUT as a model file of ours,
-    /// with what IN says about it in OUT's metadata.
+    /// Write the linear model of IN (any file `inspect` reads) to OUT: a model file of ours,
+    /// with what IN says about it in OUT's metadata, or a skops, ONNX or safetensors file.
     Convert {
         /// The model file to read.
         input: PathBuf,
         /// The file to write, replaced atomically if it exists.
         output: PathBuf,
-        /// The codec: bincode, bincode+zstd or json (by default, from OUT's extension).
+        /// bincode, bincode+zstd, json, skops, onnx or safetensors (by default, from OUT's
+        /// extension).
         #[arg(long)]
-        format: Option<Codec>,
+        format: Option<Target>,
     },
 }
 
@@ -143,6 +145,8 @@ fn inspect_file(file: PathBuf, json: bool) -> Result<String, Error> {
             Origin::Ours(header) => header.to_string(),
             Origin::Sklearn(python) if json => to_json(&python),
             Origin::Sklearn(python) => python.to_string(),
+            Origin::Exported(_) if json => to_json(&linear.metadata),
+            Origin::Exported(format) => exported_report(format, &linear.metadata),
         },
         Err(err) if matches!(err.kind(), ErrorKind::WrongType { .. }) => {
             let header = inspect(&file)?;
@@ -161,6 +165,35 @@ fn inspect_file(file: PathBuf, json: bool) -> Result<String, Error> {
     })
 }
 
+/// What `inspect` prints for an ONNX or safetensors file the crate exported.
+fn exported_report(format: Format, metadata: &Metadata) -> String {
+    let mut lines = vec![format!("written as    {format}, by model-persistence")];
+    if let Some(n) = metadata.features {
+        lines.push(format!("features      {n}"));
+    }
+    if !metadata.feature_names.is_empty() {
+        lines.push(format!(
+            "names         {}",
+            metadata.feature_names.join(", ")
+        ));
+    }
+    for (label, r2) in [
+        ("R² train", metadata.r2_train),
+        ("R² test ", metadata.r2_test),
+    ] {
+        if let Some(r2) = r2 {
+            lines.push(format!("{label}      {r2}"));
+        }
+    }
+    lines.extend(
+        metadata
+            .notes
+            .iter()
+            .map(|note| format!("note          {note}")),
+    );
+    lines.join("\n")
+}
+
 fn predict_rows(file: PathBuf, input: PathBuf) -> Result<String, Error> {
     let model = convert::load(&file)?.model;
     let rows = read_rows(&input, model.params().len())?;
@@ -172,9 +205,9 @@ fn predict_rows(file: PathBuf, input: PathBuf) -> Result<String, Error> {
         .join("\n"))
 }
 
-fn convert_file(input: PathBuf, output: PathBuf, codec: Option<Codec>) -> Result<String, Error> {
+fn convert_file(input: PathBuf, output: PathBuf, target: Option<Target>) -> Result<String, Error> {
     let linear = convert::load(&input)?;
-    let bytes = convert::save(&linear, &output, codec)?;
+    let bytes = convert::save(&linear, &output, target)?;
     Ok(format!(
         "wrote {} ({bytes} bytes), {} features",
         output.display(),

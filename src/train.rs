@@ -28,3 +28,37 @@ pub fn train(train: &WineData) -> Result<Model> {
         .fit(&numeric)
         .map_err(|e| ErrorKind::Train(e).into())
 }
+
+/// The fitted model with these coefficients (`params`, one per feature) and `intercept`: how a
+/// model read from another format becomes the crate's [`Model`].
+///
+/// ```
+/// use model_persistence::prelude::*;
+/// use model_persistence::train::from_parts;
+///
+/// let model = from_parts(&[2.0, -1.0], 0.5)?;
+/// assert_eq!(predict(&model, &array![[1.0, 3.0]])?, array![-0.5]);
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// linfa-linear has no public constructor from coefficients (rust-ml/linfa issue 363): its fitted
+/// model comes from `fit`, or from serde. We take the serde road: the two fields are written in
+/// `FittedLinearRegression`'s own serde form (the intercept, then the parameters) with bincode
+/// and read back as one, which keeps every bit; the tests of `sklearn` and `export` check it.
+pub fn from_parts(params: &[f64], intercept: f64) -> Result<Model> {
+    #[derive(serde::Serialize)]
+    struct Fields {
+        intercept: f64,
+        params: ndarray::Array1<f64>,
+    }
+    let fields = Fields {
+        intercept,
+        params: ndarray::Array1::from(params.to_vec()),
+    };
+    let config = bincode::config::standard();
+    let bytes = bincode::serde::encode_to_vec(&fields, config)
+        .map_err(|e| ErrorKind::Encode(Box::new(e)))?;
+    let (model, _) = bincode::serde::decode_from_slice(&bytes, config)
+        .map_err(|e| ErrorKind::Encode(Box::new(e)))?;
+    Ok(model)
+}

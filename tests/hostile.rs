@@ -178,7 +178,7 @@ fn an_honest_load_is_measured_too() {
 }
 
 /// SHORT_BINUNICODE of `text`.
-#[cfg(feature = "sklearn")]
+#[cfg(feature = "python")]
 fn short_unicode(text: &str) -> Vec<u8> {
     let mut out = vec![0x8c, text.len() as u8];
     out.extend_from_slice(text.as_bytes());
@@ -186,7 +186,7 @@ fn short_unicode(text: &str) -> Vec<u8> {
 }
 
 /// A joblib stream whose NumpyArrayWrapper claims `shape` float64 elements, followed by 8 bytes.
-#[cfg(feature = "sklearn")]
+#[cfg(feature = "python")]
 fn joblib_claiming(shape: &[u8]) -> Vec<u8> {
     let mut out = b"\x80\x04cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\x81}(".to_vec();
     out.extend(short_unicode("subclass"));
@@ -206,7 +206,7 @@ fn joblib_claiming(shape: &[u8]) -> Vec<u8> {
     out
 }
 
-#[cfg(feature = "sklearn")]
+#[cfg(feature = "python")]
 #[test]
 fn python_files_with_lying_lengths_allocate_nothing_big() {
     use model_persistence::sklearn::{self, SklearnProblem};

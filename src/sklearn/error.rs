@@ -9,7 +9,8 @@ use super::estimator::Estimator;
 use super::joblib::Compressor;
 use super::numpy::Dtype;
 
-/// Everything that stops [`read`](super::read) or [`disassemble`](super::disassemble).
+/// Everything that stops [`decode`](super::decode) or [`disassemble`](super::disassemble), and
+/// so [`load`](super::load).
 ///
 /// Refusals are their own variants ([`SklearnProblem::Refused`], [`SklearnProblem::RefusedType`]): a file
 /// that asks for a function or class off the allowlist is named, not reported as corrupt.
@@ -94,7 +95,7 @@ pub enum SklearnProblem {
         /// Offset of the GET opcode.
         offset: usize,
     },
-    /// MARKs or containers nest deeper than [`MAX_DEPTH`](super::pickle::MAX_DEPTH).
+    /// MARKs or containers nest deeper than the reader's limit, 1000 levels.
     #[error("the pickle nests deeper than {limit} levels at offset {offset}")]
     TooDeep {
         /// The limit.
@@ -258,14 +259,7 @@ pub enum SklearnProblem {
         /// `n_features_in_`.
         expected: usize,
     },
-    /// A row given to [`PythonModel::predict`](super::PythonModel::predict) has the wrong length.
-    #[error("a row has {found} values, but the model has {expected} features")]
-    RowLength {
-        /// Features of the model.
-        expected: usize,
-        /// Values in the row.
-        found: usize,
-    },
+
 }
 
 /// Bytes as `78 9c 01`, for messages.

@@ -7,13 +7,11 @@
 
 use std::fmt;
 
-use ndarray::Array1;
 use serde::Serialize;
 
 use super::error::SklearnProblem;
 use super::joblib::Compressor;
 use super::numpy::NdArray;
-use crate::error::ErrorKind;
 use crate::layout::Metadata;
 use crate::train::Model;
 
@@ -125,12 +123,7 @@ pub struct PythonModel {
 impl PythonModel {
     /// The crate's [`Model`] with this file's coefficients and intercept: what `predict`, `r2`
     /// and `save` take. A Ridge, Lasso or ElasticNet predicts as a linear regression does once
-    /// fitted, so all four become the same Rust type.
-    ///
-    /// linfa-linear has no public constructor from coefficients (rust-ml/linfa issue 363): its
-    /// fitted model comes from `fit`, or from serde. We take the serde road: the two fields are
-    /// written in `FittedLinearRegression`'s own serde form (the intercept, then the parameters)
-    /// with bincode and read back as one, which keeps every bit; a test checks it.
+    /// fitted, so all four become the same Rust type, every bit of their numbers kept.
     ///
     /// ```
     /// use model_persistence::prelude::*;
@@ -143,21 +136,7 @@ impl PythonModel {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn model(&self) -> crate::Result<Model> {
-        #[derive(Serialize)]
-        struct Fields {
-            intercept: f64,
-            params: Array1<f64>,
-        }
-        let fields = Fields {
-            intercept: self.intercept,
-            params: Array1::from(self.coef.clone()),
-        };
-        let config = bincode::config::standard();
-        let encode_error = |e: bincode::error::EncodeError| ErrorKind::Encode(Box::new(e));
-        let bytes = bincode::serde::encode_to_vec(&fields, config).map_err(encode_error)?;
-        let (model, _) = bincode::serde::decode_from_slice(&bytes, config)
-            .map_err(|e| ErrorKind::Encode(Box::new(e)))?;
-        Ok(model)
+        crate::train::from_parts(&self.coef, self.intercept)
     }
 
     /// What the file says about the model, as the crate's [`Metadata`]: the number and names of

@@ -4,7 +4,7 @@
 //! [`load`] reads a fitted `LinearRegression`, `Ridge`, `Lasso` or `ElasticNet` into a
 //! [`PythonModel`]: its coefficients, its intercept, and what the file says about it (the class,
 //! `_sklearn_version`, `n_features_in_`, the feature names, how it was written). Its
-//! [`model`](PythonModel::model) is the crate's [`Model`], so `predict`, `r2` and `save` work on
+//! [`model`](PythonModel::model) is the crate's [`Model`](crate::train::Model), so `predict`, `r2` and `save` work on
 //! it unchanged. The container is told apart by content, not by name:
 //!
 //! | first bytes | container | read by |
@@ -109,7 +109,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<PythonModel> {
 }
 
 /// Reads the whole file at `path`, refusing a folder or a file above [`MAX_BYTES`].
-fn read_bounded(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>> {
     let io_err = |e| Error::io(path, e);
     let meta = fs::metadata(path).map_err(io_err)?;
     if meta.is_dir() {

@@ -25,6 +25,7 @@ commands:
   bench-report       write benches/results/results.md and the speed chart from results.json
   split-vectors      record tests/data/split_vectors.json from scikit-learn
   python-fixtures    make the Python files of tests/data/python/ (scripts/python-fixtures)
+  exports            write the article's model as skops, ONNX and safetensors in tests/data/exports/
   ci                 run every check CI runs (what .ci/run does)";
 
 fn main() -> ExitCode {
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&root, &args[1..]),
         Some("bench-report") => report::write(&root),
         Some("split-vectors") => split_vectors(&root),
+        Some("exports") => exports(&root),
         Some("python-fixtures") => run(&mut Command::new(root.join("scripts/python-fixtures"))),
         Some("ci") => ci(&root),
         _ => {
@@ -122,6 +124,30 @@ fn figures(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The article's model, as `cargo run` saves it, exported to every format Python reads: the
+/// files `tests/exports.rs` compares the exporters' output with.
+fn exports(root: &Path) -> Result<()> {
+    use model_persistence::article::{Options, run};
+    use model_persistence::{convert, export};
+
+    let scratch = std::env::temp_dir().join(format!("exports-{}", std::process::id()));
+    let options = Options {
+        out_dir: scratch.clone(),
+        ..Options::default()
+    };
+    run(&options).map_err(|e| e.to_string())?;
+    let linear = convert::load(scratch.join("wine_linear.bin")).map_err(|e| e.to_string())?;
+    let dir = root.join("tests/data/exports");
+    fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for format in export::Format::ALL {
+        let bytes = export::encode(&linear, format).map_err(|e| e.to_string())?;
+        let path = dir.join(format!("wine.{}", format.extension()));
+        fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    fs::remove_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))
+}
+
 fn bench(root: &Path, args: &[String]) -> Result<()> {
     run(cargo()
         .current_dir(root)
@@ -132,10 +158,10 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
 
 fn split_vectors(root: &Path) -> Result<()> {
     // The split vectors come from the same pinned scikit-learn and numpy as the fixtures.
-    let output = Command::new(root.join("scripts/python-fixtures"))
-        .args(["--python", "current"])
+    let output = Command::new(root.join("scripts/python-venv"))
+        .arg("current")
         .output()
-        .map_err(|e| format!("scripts/python-fixtures: {e}"))?;
+        .map_err(|e| format!("scripts/python-venv: {e}"))?;
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
@@ -157,7 +183,8 @@ fn split_vectors(root: &Path) -> Result<()> {
 }
 
 /// Every check CI runs, in order, from a clean clone: formatting, lints, the README's test
-/// command, the API documentation, the book's build and the notebooks in Jupyter.
+/// command, the API documentation, the book's build, the exports in their Python consumers and
+/// the notebooks in Jupyter.
 fn ci(root: &Path) -> Result<()> {
     run_quiet(Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]))?;
     run(cargo().current_dir(root).args(["fmt", "--all", "--check"]))?;
@@ -185,6 +212,8 @@ fn ci(root: &Path) -> Result<()> {
     run(Command::new("mdbook")
         .current_dir(root)
         .args(["build", "book"]))?;
+    // The exports, loaded by their real consumers in Python, and the book's Python code.
+    run(&mut Command::new(root.join("scripts/python-check")))?;
     // The notebooks, each top to bottom in Jupyter, every cell checked against the book.
     jupyter::run_all(root, false)
 }

@@ -66,11 +66,17 @@ pub const NOTEBOOKS: [Notebook; 4] = [
     },
     Notebook {
         stem: "04-from-python",
-        title: "From Python: the article's own pickle and joblib files",
+        title: "From Python and back: pickle, joblib, skops, ONNX, safetensors",
         about: "The files the article's Python code writes, opened without running them: their \
-                R², their opcodes, the globals they name, and a hostile pickle refused by name.",
-        chapters: &["from-python.md", "inside-a-pickle.md", "hostile-pickle.md"],
-        features: &["sklearn"],
+                R², their opcodes, the globals they name, a hostile pickle refused by name; \
+                then the model handed back to Python as skops, ONNX and safetensors.",
+        chapters: &[
+            "from-python.md",
+            "inside-a-pickle.md",
+            "hostile-pickle.md",
+            "to-python.md",
+        ],
+        features: &["python"],
     },
 ];
 

@@ -1,0 +1,174 @@
+"""Prove the exports with their real consumers: scikit-learn through skops, onnxruntime, and
+safetensors, each loading the file that the Rust command line wrote.
+
+    python python_check.py --rows CSV          write the article's test rows, for our `predict`
+    python python_check.py DIR BOOK_CHAPTER    check the files in DIR
+
+DIR holds wine.skops, wine.onnx and wine.safetensors (the article's model, converted by
+`model-persistence convert`), ours.txt (our predictions for the article's test rows, one a line,
+from `model-persistence predict`) and header.json (`model-persistence inspect --json` of the
+model file they came from). Every consumer's predictions must equal ours to 1e-12, and skops'
+score must equal our R². Then every ```python block of BOOK_CHAPTER runs in DIR, in order, in one
+namespace, and must print what the ```text block after it shows. Prints a line per check; exits
+with 1 if any fails, never skips one.
+"""
+
+import contextlib
+import io
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime
+import safetensors
+import safetensors.numpy
+import skops.io
+from sklearn.datasets import load_wine
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import train_test_split
+
+TOLERANCE = 1e-12
+TRUSTED = "sklearn.linear_model._base.LinearRegression"
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append(bool(ok))
+    print(f"{'ok  ' if ok else 'FAIL'} {name}{': ' + str(detail) if detail != '' else ''}")
+
+
+def max_diff(a, b):
+    a = np.asarray(a, dtype=np.float64).ravel()
+    b = np.asarray(b, dtype=np.float64).ravel()
+    return float(np.max(np.abs(a - b))) if a.shape == b.shape else float("inf")
+
+
+def article_rows():
+    """The article's test rows, split as the article splits them, as a DataFrame."""
+    wine = load_wine(as_frame=True)
+    _, x_te, _, y_te = train_test_split(
+        wine.data, wine.target, test_size=0.33, random_state=3, stratify=wine.target
+    )
+    return x_te, y_te.to_numpy(dtype=np.float64), list(wine.feature_names)
+
+
+def check_skops(path, x_te, y_te, names, ours, r2_test):
+    untrusted = skops.io.get_untrusted_types(file=path)
+    check("skops: get_untrusted_types names nothing but LinearRegression", set(untrusted) <= {TRUSTED}, untrusted)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = skops.io.load(path, trusted=[TRUSTED])
+        params = model.get_params()
+        predicted = model.predict(x_te)
+        score = model.score(x_te, y_te)
+    check("skops: load, predict and score warn nothing", not caught, [str(w.message) for w in caught])
+    check("skops: a real LinearRegression", type(model) is LinearRegression, type(model))
+    check("skops: its parameters are the defaults", params == LinearRegression().get_params(), params)
+    check("skops: n_features_in_", model.n_features_in_ == len(names), model.n_features_in_)
+    check("skops: feature_names_in_", list(model.feature_names_in_) == names, list(model.feature_names_in_))
+    diff = max_diff(predicted, ours)
+    check("skops: predictions equal ours to 1e-12", diff <= TOLERANCE, f"max abs diff {diff:.3e}")
+    check("skops: score equals our R² to 1e-12", abs(score - r2_test) <= TOLERANCE, f"{score!r} vs {r2_test!r}")
+
+
+def check_onnx(path, x_te, names, ours, metadata):
+    proto = onnx.load(path)
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+        check("onnx: onnx.checker.check_model(full_check=True)", True)
+    except onnx.checker.ValidationError as err:
+        check("onnx: onnx.checker.check_model(full_check=True)", False, err)
+    check("onnx: producer model-persistence", proto.producer_name == "model-persistence", proto.producer_name)
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    inputs = [(i.name, i.type, i.shape) for i in session.get_inputs()]
+    check("onnx: one float64 input X of shape [N, 13]", inputs == [("X", "tensor(double)", ["N", len(names)])], inputs)
+    (predicted,) = session.run(None, {"X": x_te.to_numpy()})
+    check("onnx: float64 output of shape [N, 1]", predicted.shape == (len(x_te), 1) and predicted.dtype == np.float64)
+    diff = max_diff(predicted, ours)
+    check("onnx: predictions equal ours to 1e-12", diff <= TOLERANCE, f"max abs diff {diff:.3e}")
+    meta = session.get_modelmeta().custom_metadata_map
+    check("onnx: feature names in the metadata", json.loads(meta.get("feature_names", "null")) == names)
+    check("onnx: R² test in the metadata", float(meta.get("r2_test", "nan")) == metadata["r2_test"], meta.get("r2_test"))
+
+
+def check_safetensors(path, x_te, names, ours, metadata):
+    tensors = safetensors.numpy.load_file(path)
+    check("safetensors: tensors coef and intercept", sorted(tensors) == ["coef", "intercept"], sorted(tensors))
+    coef, intercept = tensors["coef"], tensors["intercept"]
+    check("safetensors: float64 coef [13] and intercept [1]", coef.dtype == intercept.dtype == np.float64
+          and coef.shape == (len(names),) and intercept.shape == (1,))
+    diff = max_diff(x_te.to_numpy() @ coef + intercept[0], ours)
+    check("safetensors: X @ coef + intercept equals ours to 1e-12", diff <= TOLERANCE, f"max abs diff {diff:.3e}")
+    with safetensors.safe_open(path, framework="np") as f:
+        meta = f.metadata()
+    check("safetensors: feature names in the metadata", json.loads(meta.get("feature_names", "null")) == names)
+    check("safetensors: R² test in the metadata", float(meta.get("r2_test", "nan")) == metadata["r2_test"], meta.get("r2_test"))
+
+
+def blocks(chapter):
+    """The chapter's (python code, text it prints) pairs, in order."""
+    pairs, lines, i = [], Path(chapter).read_text().splitlines(), 0
+    while i < len(lines):
+        if lines[i].strip() == "```python":
+            end = lines.index("```", i + 1)
+            code = "\n".join(lines[i + 1:end])
+            j = end + 1
+            while j < len(lines) and not lines[j].startswith("```"):
+                j += 1
+            printed = None
+            if j < len(lines) and lines[j].strip() == "```text":
+                printed = "\n".join(lines[j + 1:lines.index("```", j + 1)])
+            pairs.append((code, printed))
+            i = end
+        i += 1
+    return pairs
+
+
+def run_book(folder, chapter):
+    pairs = blocks(chapter)
+    check(f"{chapter}: has Python blocks", len(pairs) >= 3, len(pairs))
+    namespace = {}
+    os.chdir(folder)
+    for number, (code, printed) in enumerate(pairs, 1):
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out):
+                exec(compile(code, f"{chapter} block {number}", "exec"), namespace)
+        except Exception as err:  # a failing block is a failed check, reported with its error
+            check(f"{chapter}: Python block {number} runs", False, repr(err))
+            continue
+        check(f"{chapter}: Python block {number} runs", True)
+        if printed is not None:
+            got = out.getvalue().rstrip()
+            check(f"{chapter}: Python block {number} prints what the book shows", got == printed.rstrip(),
+                  f"printed {got!r}")
+
+
+def main():
+    if sys.argv[1] == "--rows":
+        x_te, _, _ = article_rows()
+        # repr of a Python float is its shortest exact decimal: the rows reach Rust bit for bit.
+        with open(sys.argv[2], "w") as f:
+            f.write(",".join(x_te.columns) + "\n")
+            for row in x_te.itertuples(index=False):
+                f.write(",".join(repr(float(v)) for v in row) + "\n")
+        return
+    folder, chapter = Path(sys.argv[1]), os.path.abspath(sys.argv[2])
+    x_te, y_te, names = article_rows()
+    ours = np.array([float(line) for line in (folder / "ours.txt").read_text().split()])
+    metadata = json.loads((folder / "header.json").read_text())["metadata"]
+    check("our predictions: one per test row", len(ours) == len(x_te), len(ours))
+    check_skops(str(folder / "wine.skops"), x_te, y_te, names, ours, metadata["r2_test"])
+    check_onnx(str(folder / "wine.onnx"), x_te, names, ours, metadata)
+    check_safetensors(str(folder / "wine.safetensors"), x_te, names, ours, metadata)
+    run_book(folder, chapter)
+    print(f"{results.count(True)} passed, {results.count(False)} failed")
+    sys.exit(0 if results and all(results) else 1)
+
+
+if __name__ == "__main__":
+    main()
