@@ -162,7 +162,7 @@ pub fn save(linear: &Linear, path: impl AsRef<Path>, target: Option<Target>) -> 
         Target::Ours(codec) => save_with(&linear.model, &linear.metadata, path, codec),
         Target::Python(format) => {
             let bytes = export::encode(linear, format).map_err(|e| e.at(path))?;
-            write_atomically(path, |file| {
+            write_atomically(path, true, |file| {
                 std::io::Write::write_all(file, &bytes)?;
                 Ok(bytes.len() as u64)
             })

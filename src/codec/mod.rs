@@ -20,6 +20,50 @@ use crate::error::{Corruption, Error, ErrorKind, Result};
 /// The size of the pieces data moves in.
 pub(crate) const CHUNK: usize = 1 << 20;
 
+/// A writer that takes a payload's large blocks whole, so that whatever it does besides writing
+/// them (the layout's checksum) can run beside the write, on another core.
+pub(crate) trait BlockWrite: Write {
+    /// Writes all of `block`.
+    fn write_block(&mut self, block: &[u8]) -> io::Result<()> {
+        self.write_all(block)
+    }
+}
+
+/// A reader that fills a payload's large blocks whole, so that whatever it does besides reading
+/// them (the layout's checksum) can run beside the read, on another core.
+pub(crate) trait BlockRead: Read {
+    /// Fills all of `block`.
+    fn read_block(&mut self, block: &mut [u8]) -> io::Result<()> {
+        self.read_exact(block)
+    }
+}
+
+impl<W: BlockWrite + ?Sized> BlockWrite for &mut W {
+    fn write_block(&mut self, block: &[u8]) -> io::Result<()> {
+        (**self).write_block(block)
+    }
+}
+
+impl<R: BlockRead + ?Sized> BlockRead for &mut R {
+    fn read_block(&mut self, block: &mut [u8]) -> io::Result<()> {
+        (**self).read_block(block)
+    }
+}
+
+impl BlockWrite for Vec<u8> {}
+impl BlockRead for &[u8] {}
+
+/// Any reader, read block by block the plain way: the decompressed stream of a zstd payload.
+pub(crate) struct Plain<R>(pub(crate) R);
+
+impl<R: Read> Read for Plain<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R: Read> BlockRead for Plain<R> {}
+
 /// How the model is encoded in a file's payload.
 ///
 /// ```
@@ -133,6 +177,8 @@ pub(crate) enum Payload {
     Bincode {
         /// Its length.
         len: u64,
+        /// Where a run of `f64` values that ends the payload starts, and how many there are.
+        values: Option<(u64, u64)>,
     },
     /// The bytes of a payload that had to be encoded whole to know their length.
     Stored {
@@ -151,6 +197,7 @@ impl Payload {
         Ok(match codec {
             Codec::Bincode => Payload::Bincode {
                 len: bincode::len(model)?,
+                values: bincode::values_at(model),
             },
             Codec::BincodeZstd => {
                 let decoded = bincode::len(model)?;
@@ -176,10 +223,19 @@ impl Payload {
         })
     }
 
+    /// Where the payload's run of `f64` values starts within it and how many there are, when it
+    /// is stored as is and ends with one.
+    pub(crate) fn values(&self) -> Option<(u64, u64)> {
+        match self {
+            Payload::Bincode { values, .. } => *values,
+            Payload::Stored { .. } => None,
+        }
+    }
+
     /// The payload's length as stored in the file.
     pub(crate) fn stored_len(&self) -> u64 {
         match self {
-            Payload::Bincode { len } => *len,
+            Payload::Bincode { len, .. } => *len,
             Payload::Stored { bytes, .. } => bytes.len() as u64,
         }
     }
@@ -187,7 +243,7 @@ impl Payload {
     /// The payload's length once decoded.
     pub(crate) fn decoded_len(&self) -> u64 {
         match self {
-            Payload::Bincode { len } => *len,
+            Payload::Bincode { len, .. } => *len,
             Payload::Stored { decoded, .. } => *decoded,
         }
     }
@@ -198,7 +254,11 @@ impl Payload {
     }
 
     /// Writes the payload of `model` to `out`.
-    pub(crate) fn write<M: Serialize + Any>(&self, model: &M, out: &mut impl Write) -> Result<()> {
+    pub(crate) fn write<M: Serialize + Any>(
+        &self,
+        model: &M,
+        out: &mut impl BlockWrite,
+    ) -> Result<()> {
         match self {
             Payload::Bincode { .. } => bincode::write(model, out),
             Payload::Stored { bytes, .. } => Ok(out.write_all(bytes)?),
@@ -213,21 +273,24 @@ pub(crate) fn decode<M: DeserializeOwned + Any>(
     shuffled: bool,
     stored: u64,
     decoded: u64,
-    input: &mut impl Read,
+    input: &mut impl BlockRead,
 ) -> Result<M> {
-    let mut payload = input.take(stored);
     match codec {
-        Codec::Bincode => bincode::read(&mut payload, stored),
-        Codec::BincodeZstd => zstd::read(&mut payload, decoded, shuffled),
-        Codec::Json => serde_json::from_reader(io::BufReader::new(payload)).map_err(|e| {
-            if e.is_io() {
-                payload_error(e.into())
-            } else if e.is_eof() {
-                Corruption::PayloadEnds.into()
-            } else {
-                Corruption::Json(e).into()
-            }
-        }),
+        // bincode bounds its own reads by `stored`, and takes large blocks whole.
+        Codec::Bincode => bincode::read(input, stored),
+        Codec::BincodeZstd => zstd::read(input.take(stored), decoded, shuffled),
+        Codec::Json => {
+            let payload = io::BufReader::new(input.take(stored));
+            serde_json::from_reader(payload).map_err(|e| {
+                if e.is_io() {
+                    payload_error(e.into())
+                } else if e.is_eof() {
+                    Corruption::PayloadEnds.into()
+                } else {
+                    Corruption::Json(e).into()
+                }
+            })
+        }
     }
 }
 

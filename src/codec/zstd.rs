@@ -7,7 +7,7 @@ use std::io::{self, Read, Write};
 use serde::de::DeserializeOwned;
 
 use super::shuffle::{ShuffleReader, ShuffleWriter, shuffle};
-use super::{CHUNK, bincode, payload_error};
+use super::{BlockWrite, CHUNK, Plain, bincode, payload_error};
 use crate::error::{Corruption, Error, Result};
 
 /// zstd's fastest regular level. On the benchmark's 80 MB payloads level 1 made files as small
@@ -90,6 +90,8 @@ impl Compressor {
     }
 }
 
+impl BlockWrite for Compressor {}
+
 impl Write for Compressor {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.sink.is_none() {
@@ -128,9 +130,9 @@ pub(crate) fn read<M: DeserializeOwned + Any, R: Read>(
 ) -> Result<M> {
     let mut unzstd = decompressor(stored)?;
     let model = if shuffled {
-        bincode::read(ShuffleReader::new(&mut unzstd, decoded), decoded)?
+        bincode::read(Plain(ShuffleReader::new(&mut unzstd, decoded)), decoded)?
     } else {
-        bincode::read(&mut unzstd, decoded)?
+        bincode::read(Plain(&mut unzstd), decoded)?
     };
     match unzstd.read(&mut [0u8; 1]).map_err(payload_error)? {
         0 => Ok(model),

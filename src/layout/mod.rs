@@ -142,25 +142,69 @@ pub fn encode_into<M: Serialize + Any, W: Write>(
     codec: Codec,
     out: W,
 ) -> Result<u64> {
-    let descriptor = Descriptor {
-        model_type: type_name::<M>().to_string(),
-        crate_version: env!("CARGO_PKG_VERSION").to_string(),
-        metadata: metadata.clone(),
-    };
-    let descriptor = serde_json::to_vec(&descriptor).map_err(encode_error)?;
-    let descriptor_len = u32::try_from(descriptor.len()).map_err(encode_error)?;
-    let payload = Payload::encode(model, codec)?;
-    let (stored, decoded) = (payload.stored_len(), payload.decoded_len());
-    let fixed = Fixed::new(codec, payload.shuffled(), descriptor_len, stored, decoded);
+    Prepared::new(model, metadata, codec)?.write(model, out)
+}
 
-    let mut out = HashWriter::new(out);
-    out.write_all(&fixed.to_bytes())?;
-    out.write_all(&descriptor)?;
-    payload.write(model, &mut out)?;
-    let checksum = out.digest();
-    out.inner().write_all(&checksum.to_le_bytes())?;
-    out.flush()?;
-    Ok((FIXED_LEN + descriptor.len() + CHECKSUM_LEN) as u64 + stored)
+/// Large `f64` values start at a multiple of this many bytes in the file, so that a mapping of
+/// the file can view them in place (a cache line; an `f64` needs 8).
+pub(crate) const VALUES_ALIGN: u64 = 64;
+/// Values from this many bytes on are aligned: below it, a mapping would not pay, and the
+/// article's small files keep their size.
+const ALIGN_FROM: u64 = 64 << 10;
+
+/// A model file ready to be written: its parts, and so its length, known before a byte is.
+pub(crate) struct Prepared {
+    fixed: Fixed,
+    descriptor: Vec<u8>,
+    payload: Payload,
+}
+
+impl Prepared {
+    /// Encodes the descriptor and as much of the payload as its lengths need.
+    pub(crate) fn new<M: Serialize + Any>(
+        model: &M,
+        metadata: &Metadata,
+        codec: Codec,
+    ) -> Result<Prepared> {
+        let descriptor = Descriptor {
+            model_type: type_name::<M>().to_string(),
+            crate_version: env!("CARGO_PKG_VERSION").to_string(),
+            metadata: metadata.clone(),
+        };
+        let mut descriptor = serde_json::to_vec(&descriptor).map_err(encode_error)?;
+        let payload = Payload::encode(model, codec)?;
+        if let Some((at, _)) = payload.values().filter(|&(_, n)| n * 8 >= ALIGN_FROM) {
+            // Spaces after the JSON, which a JSON reader skips, until the values are aligned.
+            let start = FIXED_LEN as u64 + descriptor.len() as u64 + at;
+            let pad = (VALUES_ALIGN - start % VALUES_ALIGN) % VALUES_ALIGN;
+            descriptor.resize(descriptor.len() + pad as usize, b' ');
+        }
+        let descriptor_len = u32::try_from(descriptor.len()).map_err(encode_error)?;
+        let (stored, decoded) = (payload.stored_len(), payload.decoded_len());
+        let fixed = Fixed::new(codec, payload.shuffled(), descriptor_len, stored, decoded);
+        Ok(Prepared {
+            fixed,
+            descriptor,
+            payload,
+        })
+    }
+
+    /// The length of the file, in bytes.
+    pub(crate) fn len(&self) -> u64 {
+        (FIXED_LEN + self.descriptor.len() + CHECKSUM_LEN) as u64 + self.payload.stored_len()
+    }
+
+    /// Writes the file for `model` (the model it was prepared for) to `out`; returns its length.
+    pub(crate) fn write<M: Serialize + Any, W: Write>(&self, model: &M, out: W) -> Result<u64> {
+        let mut out = HashWriter::new(out);
+        out.write_all(&self.fixed.to_bytes())?;
+        out.write_all(&self.descriptor)?;
+        self.payload.write(model, &mut out)?;
+        let checksum = out.digest();
+        out.inner().write_all(&checksum.to_le_bytes())?;
+        out.flush()?;
+        Ok(self.len())
+    }
 }
 
 fn encode_error(err: impl std::error::Error + Send + Sync + 'static) -> Error {

@@ -259,7 +259,6 @@ pub enum SklearnProblem {
         /// `n_features_in_`.
         expected: usize,
     },
-
 }
 
 /// Bytes as `78 9c 01`, for messages.
