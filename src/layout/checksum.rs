@@ -149,7 +149,7 @@ mod tests {
 
     #[test]
     fn large_blocks_hash_as_small_pieces_do() {
-        let data: Vec<u8> = (0..11_000_000u32).map(|i| (i * 31 >> 3) as u8).collect();
+        let data: Vec<u8> = (0..11_000_000u32).map(|i| ((i * 31) >> 3) as u8).collect();
         let mut out = HashWriter::new(Vec::new());
         out.write_all(b"head").unwrap();
         out.write_block(&data).unwrap();
