@@ -260,6 +260,14 @@ pub enum ErrorKind {
     /// The checksum matched, but the content does not decode.
     #[error("corrupt: {0}")]
     Corrupt(Corruption),
+    /// A mapping views a payload in place, which only uncompressed bincode allows.
+    #[error("cannot be mapped: its payload is {0}, and only bincode is viewed in place")]
+    NotMappable(crate::codec::Codec),
+    /// A mapping views `f64` values in place, which needs them on an 8-byte boundary.
+    #[error(
+        "cannot be mapped: its values start at byte {0}, not a multiple of 8 (files saved by this version align them)"
+    )]
+    Unaligned(u64),
     /// The model could not be encoded.
     #[error("cannot encode the model: {0}")]
     Encode(#[source] Box<dyn std::error::Error + Send + Sync>),

@@ -2,7 +2,7 @@
 //! two models' predictions bit for bit.
 
 use linfa::traits::Predict;
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ArrayView1};
 
 use crate::data::WineData;
 use crate::error::{ErrorKind, Result};
@@ -26,6 +26,20 @@ pub fn predict(model: &Model, records: &Array2<f64>) -> Result<Array1<f64>> {
         return Err(ErrorKind::FeatureCount { expected, found }.into());
     }
     Ok(model.predict(records))
+}
+
+/// [`predict`] from the coefficients and intercept themselves, wherever they are (a mapped file
+/// holds them in place); the same arithmetic as linfa's, so the same bits.
+pub(crate) fn predict_with(
+    params: ArrayView1<'_, f64>,
+    intercept: f64,
+    records: &Array2<f64>,
+) -> Result<Array1<f64>> {
+    let (expected, found) = (params.len(), records.ncols());
+    if expected != found {
+        return Err(ErrorKind::FeatureCount { expected, found }.into());
+    }
+    Ok(records.dot(&params) + intercept)
 }
 
 /// R², the coefficient of determination (scikit-learn's `score`), of `model` on `dataset`.

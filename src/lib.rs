@@ -11,6 +11,7 @@ pub mod evaluate;
 #[cfg(feature = "python")]
 pub mod export;
 pub mod layout;
+pub mod mapped;
 pub mod persist;
 pub mod plot;
 pub mod prelude;

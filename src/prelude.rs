@@ -49,7 +49,7 @@ pub use crate::layout::{
 };
 pub use crate::persist::{inspect, load, load_with_header, save, save_with};
 pub use crate::split::{TestSize, train_test_split};
-pub use crate::train::{Model, train};
+pub use crate::train::{Model, from_parts, train};
 pub use linfa::dataset::Records;
 pub use linfa::prelude::SingleTargetRegression;
 pub use linfa::traits::{Fit, Predict};

@@ -2,7 +2,7 @@
 //! run of `f64` values (`Array1<f64>`, `Vec<f64>`), which are written and read in one block
 //! instead of one element at a time; the bytes are those of bincode's serde path (a test checks).
 
-use std::any::{Any, TypeId};
+use std::any::{Any, TypeId, type_name};
 use std::io::{self, Read, Write};
 
 use bincode::error::{DecodeError, EncodeError};
@@ -61,6 +61,42 @@ pub(crate) fn values_at<M: Any>(model: &M) -> Option<(u64, u64)> {
         return None;
     };
     Some((before + prefix.ok()?.len() as u64, count))
+}
+
+/// Where the `f64` values of a bincode `payload` of `model_type` start (see [`values_at`]), and
+/// the linear model's intercept; the values must fill the rest of the payload exactly.
+pub(crate) fn values_in(model_type: &str, payload: &[u8]) -> Result<(usize, Option<f64>)> {
+    let wrong_type = || ErrorKind::WrongType {
+        expected: format!(
+            "{}, {} or {}",
+            type_name::<Array1<f64>>(),
+            type_name::<Vec<f64>>(),
+            type_name::<crate::train::Model>()
+        ),
+        found: model_type.to_string(),
+    };
+    let mut input = payload;
+    let (count, intercept) = if model_type == type_name::<Vec<f64>>() {
+        (next::<u64, _>(&mut input)?, None)
+    } else {
+        let intercept = if model_type == type_name::<crate::train::Model>() {
+            Some(next::<f64, _>(&mut input)?)
+        } else if model_type == type_name::<Array1<f64>>() {
+            None
+        } else {
+            return Err(wrong_type().into());
+        };
+        let (version, shape, count): (u8, u64, u64) =
+            (next(&mut input)?, next(&mut input)?, next(&mut input)?);
+        if version != 1 || shape != count {
+            return Err(Corruption::ArrayLength.into());
+        }
+        (count, intercept)
+    };
+    if count.checked_mul(8) != Some(input.len() as u64) {
+        return Err(Corruption::ArrayLength.into());
+    }
+    Ok((payload.len() - input.len(), intercept))
 }
 
 fn encode_error(err: impl std::error::Error + Send + Sync + 'static) -> Error {

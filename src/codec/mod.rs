@@ -294,6 +294,12 @@ pub(crate) fn decode<M: DeserializeOwned + Any>(
     }
 }
 
+/// Where the `f64` values of a bincode `payload` holding a `model_type` start, and the intercept
+/// before them for the crate's linear model; the values must fill the rest of the payload.
+pub(crate) fn values_in(model_type: &str, payload: &[u8]) -> Result<(usize, Option<f64>)> {
+    bincode::values_in(model_type, payload)
+}
+
 /// Checks what can be checked of a payload without knowing the model's type: a compressed
 /// payload is decompressed, without keeping it, to its declared length.
 pub(crate) fn check(codec: Codec, stored: u64, decoded: u64, input: &mut impl Read) -> Result<()> {

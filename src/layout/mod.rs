@@ -150,7 +150,7 @@ pub fn encode_into<M: Serialize + Any, W: Write>(
 pub(crate) const VALUES_ALIGN: u64 = 64;
 /// Values from this many bytes on are aligned: below it, a mapping would not pay, and the
 /// article's small files keep their size.
-const ALIGN_FROM: u64 = 64 << 10;
+const ALIGN_FROM: u64 = 4 << 10;
 
 /// A model file ready to be written: its parts, and so its length, known before a byte is.
 pub(crate) struct Prepared {
@@ -288,6 +288,56 @@ pub(crate) fn verify_from<R: Read>(input: R, len: u64) -> Result<Header> {
     reader.drain()?;
     let checksum = reader.finish()?;
     Ok(opened.header(len, checksum))
+}
+
+/// A model file's bytes, checked, with where its run of `f64` values lies: what a mapping shows.
+pub(crate) struct View {
+    /// What the file says about itself.
+    pub(crate) header: Header,
+    /// Where the values are in the file, on an 8-byte boundary.
+    pub(crate) values: std::ops::Range<usize>,
+    /// The intercept, for the crate's linear model.
+    pub(crate) intercept: Option<f64>,
+}
+
+/// Checks `bytes`, a whole model file, as [`decode`] does (the lengths, the checksum over every
+/// byte, the codec, the descriptor, the type), for a payload that is an `Array1<f64>`, a
+/// `Vec<f64>` or the crate's linear model in bincode, and finds its values without copying them.
+pub(crate) fn view(bytes: &[u8], limit: u64) -> Result<View> {
+    let len = bytes.len() as u64;
+    let head = &bytes[..bytes.len().min(FIXED_LEN)];
+    let fixed = Fixed::parse(head, len, limit)?;
+    // Fixed::parse checked that the lengths add up to the file's: these ranges are in bounds.
+    let body = &bytes[..bytes.len() - CHECKSUM_LEN];
+    let stored = u64::from_le_bytes(bytes[body.len()..].try_into().expect("8 bytes"));
+    let computed = xxhash_rust::xxh3::xxh3_64(body);
+    if stored != computed {
+        return Err(ErrorKind::Checksum { stored, computed }.into());
+    }
+    let (codec, shuffled) = fixed.validate()?;
+    let descriptor_end = FIXED_LEN + fixed.descriptor_len as usize;
+    let descriptor: Descriptor = serde_json::from_slice(&bytes[FIXED_LEN..descriptor_end])
+        .map_err(Corruption::Descriptor)?;
+    let opened = Opened {
+        fixed,
+        codec,
+        shuffled,
+        descriptor,
+    };
+    if opened.codec != Codec::Bincode {
+        return Err(ErrorKind::NotMappable(opened.codec).into());
+    }
+    let payload = &body[descriptor_end..];
+    let (values_at, intercept) = codec::values_in(&opened.descriptor.model_type, payload)?;
+    let values = descriptor_end + values_at..body.len();
+    if values.start % 8 != 0 {
+        return Err(ErrorKind::Unaligned(values.start as u64).into());
+    }
+    Ok(View {
+        header: opened.header(len, computed),
+        values,
+        intercept,
+    })
 }
 
 /// What the fixed header and the descriptor of a file say, checked.

@@ -1,0 +1,162 @@
+//! Memory-mapped models, the counterpart of `joblib.load(path, mmap_mode="r")` and of
+//! safetensors: a model file whose payload is a large run of `f64` (an `Array1<f64>`, a
+//! `Vec<f64>`, or the crate's linear model and its coefficients) is mapped into memory, every
+//! byte checked against the file's checksum, and its values viewed where they lie in the page
+//! cache, without a copy.
+//!
+//! What it promises: the values are checked before they are shown, as by `load`; a view borrows
+//! the [`Mapped`] it comes from, so the compiler refuses any use of it after the mapping is gone;
+//! and the files this crate writes are never changed in place (`save` writes a new file and
+//! renames it over the old), so a mapping keeps showing the file it mapped, even after the path
+//! has been saved over. What it cannot promise: another program that truncates or rewrites the
+//! same file in place while it is mapped changes what the mapping shows, or makes reading it
+//! fail, as with any memory-mapped file (numpy's and joblib's `mmap_mode` included).
+
+use std::any::type_name;
+use std::fs::File;
+use std::ops::Range;
+use std::path::Path;
+
+use ndarray::{Array1, Array2, ArrayView1};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::evaluate::predict_with;
+use crate::layout::{self, Header, MAX_PAYLOAD_BYTES};
+use crate::train::Model;
+
+/// A model file mapped into memory and checked: its header, and its `f64` values in place.
+///
+/// ```
+/// use model_persistence::mapped::Mapped;
+/// use model_persistence::prelude::*;
+///
+/// let dir = tempdir()?;
+/// let path = dir.path().join("big.bin");
+/// let values = Array1::from_shape_fn(1_000_000, |i| i as f64 / 3.0);
+/// save(&values, &path, Codec::Bincode)?;
+///
+/// let mapped = Mapped::open(&path)?;
+/// assert_eq!(mapped.values(), values.view());
+/// assert_eq!(mapped.header().payload_bytes, 8_000_000 + 11);
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Mapped {
+    map: memmap2::Mmap,
+    header: Header,
+    values: Range<usize>,
+    intercept: Option<f64>,
+}
+
+impl Mapped {
+    /// Maps the model file at `path`, checks every byte of it against its checksum, and checks
+    /// that its payload is an `Array1<f64>`, a `Vec<f64>` or the crate's [`Model`], encoded with
+    /// [`Codec::Bincode`] by this version of the crate (which aligns large values).
+    pub fn open(path: impl AsRef<Path>) -> Result<Mapped> {
+        let path = path.as_ref();
+        let io_err = |e| Error::io(path, e);
+        let file = File::open(path).map_err(io_err)?;
+        if file.metadata().map_err(io_err)?.is_dir() {
+            return Err(Error::from(ErrorKind::IsDirectory).at(path));
+        }
+        // SAFETY: the mapping is read-only, and the files this crate writes are never changed in
+        // place: `save` writes a new file and renames it over the old one, which leaves this
+        // mapping on the old file. Another program that truncates or rewrites the file in place
+        // is the one hazard left, stated in the module's documentation, as for every mapping.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?;
+        let view = layout::view(&map, MAX_PAYLOAD_BYTES).map_err(|e| e.at(path))?;
+        Ok(Mapped {
+            values: view.values,
+            intercept: view.intercept,
+            header: view.header,
+            map,
+        })
+    }
+
+    /// What the file says about itself, checked.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The values, where they lie in the mapped file: the array, or the linear model's
+    /// coefficients. The view borrows the mapping, so it cannot outlive it:
+    ///
+    /// ```compile_fail
+    /// use model_persistence::mapped::Mapped;
+    ///
+    /// let values = {
+    ///     let mapped = Mapped::open("big.bin").unwrap();
+    ///     mapped.values() // error: `mapped` does not live long enough
+    /// };
+    /// ```
+    pub fn values(&self) -> ArrayView1<'_, f64> {
+        let bytes = &self.map[self.values.clone()];
+        // `view` checked that the values start on an 8-byte boundary and fill the range.
+        ArrayView1::from(bytemuck::cast_slice::<u8, f64>(bytes))
+    }
+
+    /// The linear model's intercept, or `None` when the file holds an array.
+    pub fn intercept(&self) -> Option<f64> {
+        self.intercept
+    }
+
+    /// The predictions of the mapped linear model for `records`, computed from the coefficients
+    /// in place; an error for a file that holds an array, or rows of another width. (A model of
+    /// a few coefficients, like the article's, is not aligned for a mapping, and `load` is what
+    /// suits it.)
+    ///
+    /// ```
+    /// use model_persistence::mapped::Mapped;
+    /// use model_persistence::prelude::*;
+    ///
+    /// let dir = tempdir()?;
+    /// let path = dir.path().join("wide.bin");
+    /// let model = from_parts(&vec![0.5; 10_000], 1.0)?;
+    /// save(&model, &path, Codec::Bincode)?;
+    /// let rows = Array2::from_elem((2, 10_000), 0.25);
+    /// let mapped = Mapped::open(&path)?;
+    /// assert_eq!(mapped.predict(&rows)?, predict(&model, &rows)?);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn predict(&self, records: &Array2<f64>) -> Result<Array1<f64>> {
+        let intercept = self.intercept.ok_or_else(|| ErrorKind::WrongType {
+            expected: type_name::<Model>().to_string(),
+            found: self.header.model_type.clone(),
+        })?;
+        predict_with(self.values(), intercept, records)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::{Metadata, encode};
+
+    #[test]
+    fn every_bit_flip_and_truncation_of_a_mappable_file_is_refused() {
+        let values = Array1::from_shape_fn(600, |i| (i as f64).sqrt());
+        let bytes = encode(&values, &Metadata::default(), Codec::Bincode).unwrap();
+        let view = layout::view(&bytes, MAX_PAYLOAD_BYTES).unwrap();
+        assert_eq!(view.values.start % 8, 0);
+        assert_eq!(
+            bytemuck::cast_slice::<u8, f64>(&bytes[view.values]),
+            values.as_slice().unwrap()
+        );
+        for bit in 0..bytes.len() * 8 {
+            let mut damaged = bytes.clone();
+            damaged[bit / 8] ^= 1 << (bit % 8);
+            assert!(
+                layout::view(&damaged, MAX_PAYLOAD_BYTES).is_err(),
+                "flip of bit {bit}"
+            );
+        }
+        for len in 0..bytes.len() {
+            assert!(
+                layout::view(&bytes[..len], MAX_PAYLOAD_BYTES).is_err(),
+                "cut to {len}"
+            );
+        }
+    }
+
+    use crate::codec::Codec;
+}
