@@ -7,6 +7,7 @@ Usage: python3 benches/python_side.py DATA_DIR QUICK
 import json
 import os
 import pickle
+import subprocess
 import sys
 import time
 
@@ -33,6 +34,22 @@ def median(runs, action, setup=None):
         elapsed = time.perf_counter() - start
         if i:
             times.append(elapsed)
+    return float(np.median(times)), runs
+
+
+def fresh(path):
+    """What every save starts from, as on the Rust side: no file at the path, and the writeback of
+    the runs before it finished."""
+    return lambda: (os.path.exists(path) and os.remove(path), os.sync())
+
+
+def fresh_processes(runs, code):
+    """Median over `runs` new Python processes of the seconds `code` prints, after one warm-up."""
+    times = []
+    for i in range(runs + 1):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        if i:
+            times.append(float(out.stdout))
     return float(np.median(times)), runs
 
 
@@ -64,14 +81,14 @@ def pickle_load(path):
 
 
 def persistence(workload, obj, runs):
-    """pickle protocol 5 and joblib with compress=0 and 3: save, load, size."""
+    """pickle protocol 5 and joblib with compress=0 and 3: save (a new file each run), load, size."""
     pkl = os.path.join(DATA, "py.pkl")
-    row(workload, "pickle dump", median(runs, lambda: pickle_dump(obj, pkl)), os.path.getsize(pkl))
-    row(workload, "pickle dump + fsync", median(runs, lambda: pickle_dump(obj, pkl, True)))
+    row(workload, "pickle dump", median(runs, lambda: pickle_dump(obj, pkl), fresh(pkl)), os.path.getsize(pkl))
+    row(workload, "pickle dump + fsync", median(runs, lambda: pickle_dump(obj, pkl, True), fresh(pkl)))
     row(workload, "pickle load", median(runs, lambda: pickle_load(pkl)))
     for level in (0, 3):
         path = os.path.join(DATA, f"py.joblib{level}")
-        timing = median(runs, lambda: joblib.dump(obj, path, compress=level))
+        timing = median(runs, lambda: joblib.dump(obj, path, compress=level), fresh(path))
         row(workload, f"joblib dump compress={level}", timing, os.path.getsize(path))
         row(workload, f"joblib load compress={level}", median(runs, lambda: joblib.load(path)))
 
@@ -91,6 +108,12 @@ def main():
     row("article model", "pickle.loads (in memory)", median(small * 10, lambda: pickle.loads(blob)))
     row("fit", "fit wine (119 x 13)", median(small, lambda: LinearRegression().fit(x_train, y_train)))
 
+    # The article's own files, which the Rust side wrote into DATA, read back into a model.
+    pck, jlib = os.path.join(DATA, "Pck_LR_Model.pkl"), os.path.join(DATA, "Jlib_LR_Model.pkl")
+    files = "article's Python files"
+    row(files, "pickle.load Pck_LR_Model.pkl", median(small * 10, lambda: pickle_load(pck)))
+    row(files, "joblib.load Jlib_LR_Model.pkl", median(small * 10, lambda: joblib.load(jlib)))
+
     x = np.fromfile(os.path.join(DATA, "synthetic_x.f64"), dtype="<f8").reshape(-1, 10)
     y = np.fromfile(os.path.join(DATA, "synthetic_y.f64"), dtype="<f8")
     row("fit", "fit 100000 x 10", median(large * 3, lambda: LinearRegression().fit(x, y)))
@@ -100,8 +123,17 @@ def main():
         workload = f"80 MB {name}"
         persistence(workload, values, large)
         npy = os.path.join(DATA, "py.npy")
-        row(workload, "np.save", median(large, lambda: np.save(npy, values)), os.path.getsize(npy))
+        row(workload, "np.save", median(large, lambda: np.save(npy, values), fresh(npy)), os.path.getsize(npy))
         row(workload, "np.load", median(large, lambda: np.load(npy)))
+        timed_load = (
+            "import time; import numpy as np; "
+            f"start = time.perf_counter(); np.load({npy!r}); print(time.perf_counter() - start)"
+        )
+        row(workload, "np.load (first in a fresh process)", fresh_processes(large, timed_load))
+        row(workload, "np.load mmap_mode=r", median(large, lambda: np.load(npy, mmap_mode="r")))
+        joblib0 = os.path.join(DATA, "py.joblib0")
+        joblib.dump(values, joblib0, compress=0)
+        row(workload, "joblib load compress=0 mmap_mode=r", median(large, lambda: joblib.load(joblib0, mmap_mode="r")))
 
     print(
         json.dumps(

@@ -23,7 +23,10 @@ use std::time::Instant;
 
 use linfa::traits::Fit;
 use linfa_linear::LinearRegression;
+use model_persistence::mapped::Mapped;
+use model_persistence::persist::save_unsynced;
 use model_persistence::prelude::*;
+use model_persistence::sklearn::{self, ARTICLE_JOBLIB, ARTICLE_PICKLE};
 use rand_mt::Mt64;
 use serde_json::Value;
 
@@ -43,15 +46,48 @@ fn row_name(codec: Codec) -> &'static str {
     }
 }
 
-/// Median wall time of `action` over `runs` runs, after one warm-up run.
-fn median(runs: usize, mut action: impl FnMut()) -> f64 {
+/// Median wall time of `action` over `runs` runs, after one warm-up run; `setup` runs before
+/// each, outside the clock.
+fn median(runs: usize, mut setup: impl FnMut(), mut action: impl FnMut()) -> f64 {
+    setup();
     action();
     let mut times: Vec<f64> = (0..runs)
         .map(|_| {
+            setup();
             let start = Instant::now();
             action();
             start.elapsed().as_secs_f64()
         })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// What every save of the benchmark, ours, Python's and the floor's, starts from: no file at the
+/// path, and the writeback of the runs before it finished (`sync`), so that no run pays for the
+/// last one's writes, and none writes over a file that still has dirty pages.
+fn fresh(path: &Path) {
+    let _ = fs::remove_file(path);
+    let synced = Command::new("sync").status().expect("sync runs");
+    assert!(synced.success());
+}
+
+/// The median of `runs` fresh processes, each timing one `MP_TIME` operation on `path` itself.
+fn fresh_processes(runs: usize, what: &str, path: &Path) -> f64 {
+    let exe = std::env::current_exe().expect("the benchmark's path");
+    let mut times: Vec<f64> = (0..runs + 1)
+        .map(|_| {
+            let output = Command::new(&exe)
+                .env("MP_TIME", what)
+                .env("MP_PATH", path)
+                .output()
+                .expect("the benchmark runs itself");
+            String::from_utf8_lossy(&output.stdout)
+                .trim()
+                .parse()
+                .expect("a time in seconds")
+        })
+        .skip(1)
         .collect();
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
@@ -64,7 +100,22 @@ struct Bench {
 
 impl Bench {
     fn time(&mut self, workload: &str, operation: &str, runs: usize, action: impl FnMut()) {
-        let median_s = median(runs, action);
+        self.time_from(workload, operation, runs, || {}, action);
+    }
+
+    /// [`Bench::time`], with `setup` run before each run, outside the clock.
+    fn time_from(
+        &mut self,
+        workload: &str,
+        operation: &str,
+        runs: usize,
+        setup: impl FnMut(),
+        action: impl FnMut(),
+    ) {
+        self.record(workload, operation, runs, median(runs, setup, action));
+    }
+
+    fn record(&mut self, workload: &str, operation: &str, runs: usize, median_s: f64) {
         self.rows.push(Row {
             workload: workload.into(),
             system: "rust".into(),
@@ -86,8 +137,9 @@ impl Bench {
         self.dir.path().join(name)
     }
 
-    /// Save (atomic and synced, as `save` does), write without sync (as pickle does) and load,
-    /// with every codec.
+    /// Save (atomic and synced, as `save` does), write without sync (`save_unsynced`, the
+    /// counterpart of `pickle.dump` and `np.save`) and load, with every codec. Every save writes
+    /// a new file (see [`fresh`]).
     fn persistence<M>(&mut self, workload: &str, model: &M, runs: usize)
     where
         M: serde::Serialize + serde::de::DeserializeOwned + std::any::Any + PartialEq,
@@ -100,22 +152,25 @@ impl Bench {
             };
             let path = self.path(&format!("model.{}", codec.extension()));
             let name = row_name(codec);
-            self.time(
+            let operation = format!("save {name} (atomic, synced)");
+            self.time_from(
                 workload,
-                &format!("save {name} (atomic, synced)"),
+                &operation,
                 runs,
+                || fresh(&path),
                 || {
                     save(model, &path, codec).expect("save");
                 },
             );
             self.with_bytes(&path);
-            self.time(
+            let operation = format!("write {name} (not synced)");
+            self.time_from(
                 workload,
-                &format!("write {name} (not synced)"),
+                &operation,
                 runs,
+                || fresh(&path),
                 || {
-                    let file = File::create(&path).expect("create");
-                    encode_into(model, &Metadata::default(), codec, file).expect("write");
+                    save_unsynced(model, &path, codec).expect("write");
                 },
             );
             let back: M = load(&path).expect("load");
@@ -126,20 +181,43 @@ impl Bench {
         }
     }
 
-    /// The raw floor: the payload's bytes written in one `write_all` and read in one `fs::read`.
+    /// The raw floor: the payload's bytes written to a new file in one `write_all`, its blocks
+    /// reserved first (`fallocate`, as `np.save` and our saves do), and read in one `fs::read`.
     fn floor(&mut self, workload: &str, bytes: &[u8], runs: usize) {
         let path = self.path("raw.bytes");
-        self.time(workload, "floor: write_all (not synced)", runs, || {
-            File::create(&path)
-                .and_then(|mut f| f.write_all(bytes))
-                .expect("raw write");
-        });
-        self.time(workload, "floor: write_all + sync_all", runs, || {
-            let mut file = File::create(&path).expect("create");
-            file.write_all(bytes)
-                .and_then(|()| file.sync_all())
-                .expect("raw write");
-        });
+        let create = |path: &Path| {
+            let file = File::create(path).expect("create");
+            #[cfg(target_os = "linux")]
+            rustix::fs::fallocate(
+                &file,
+                rustix::fs::FallocateFlags::KEEP_SIZE,
+                0,
+                bytes.len() as u64,
+            )
+            .expect("fallocate");
+            file
+        };
+        self.time_from(
+            workload,
+            "floor: write_all (not synced)",
+            runs,
+            || fresh(&path),
+            || {
+                create(&path).write_all(bytes).expect("raw write");
+            },
+        );
+        self.time_from(
+            workload,
+            "floor: write_all + sync_all",
+            runs,
+            || fresh(&path),
+            || {
+                let mut file = create(&path);
+                file.write_all(bytes)
+                    .and_then(|()| file.sync_all())
+                    .expect("raw write");
+            },
+        );
         self.time(workload, "floor: fs::read", runs, || {
             assert_eq!(fs::read(&path).expect("raw read").len(), bytes.len());
         });
@@ -169,34 +247,54 @@ fn raw_bytes(values: &[f64]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
-/// Loads `path` in a fresh process and returns its peak resident memory above what it had
-/// before loading.
-fn peak_load_memory(path: &Path) -> Option<u64> {
+/// Runs `what` (`load` or `map`) on `path` in a fresh process and returns the memory it took:
+/// for a load, the peak resident memory above what the process had before; for a mapping, the
+/// anonymous memory above it (the mapped file's pages are the page cache's, shared and
+/// reclaimable, not the process's own).
+fn peak_memory(what: &str, path: &Path) -> Option<u64> {
     let output = Command::new(std::env::current_exe().ok()?)
-        .env("MP_PEAK_LOAD", path)
+        .env("MP_PEAK", what)
+        .env("MP_PATH", path)
         .output()
         .ok()?;
     String::from_utf8(output.stdout).ok()?.trim().parse().ok()
 }
 
-/// The child of [`peak_load_memory`]: load, then print VmHWM minus the RSS before loading.
-fn peak_load_child(path: &Path) {
-    let kib = |field: &str| -> u64 {
-        let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let line = status
-            .lines()
-            .find(|l| l.starts_with(field))
-            .unwrap_or_default();
-        line.split_whitespace()
-            .nth(1)
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0)
+/// A field of `/proc/self/status`, in bytes.
+fn status_bytes(field: &str) -> u64 {
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: u64 = status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0);
+    kib * 1024
+}
+
+/// The child of [`peak_memory`].
+fn peak_memory_child(what: &str, path: &Path) {
+    let (rss, anon) = (status_bytes("VmRSS:"), status_bytes("RssAnon:"));
+    let taken = if what == "map" {
+        let mapped = Mapped::open(path).expect("map");
+        assert_eq!(mapped.values().len(), PAYLOAD_VALUES);
+        status_bytes("RssAnon:").saturating_sub(anon)
+    } else {
+        let values: Array1<f64> = load(path).expect("load");
+        assert_eq!(values.len(), PAYLOAD_VALUES);
+        status_bytes("VmHWM:").saturating_sub(rss)
     };
-    let before = kib("VmRSS:");
-    let values: Array1<f64> = load(path).expect("load");
-    let peak = kib("VmHWM:");
-    assert_eq!(values.len(), PAYLOAD_VALUES);
-    println!("{}", (peak.saturating_sub(before)) * 1024);
+    println!("{taken}");
+}
+
+/// The child of [`fresh_processes`]: times one `what` on `path`, prints the seconds.
+fn time_child(what: &str, path: &Path) {
+    let start = Instant::now();
+    match what {
+        "load" => drop(load::<Array1<f64>>(path).expect("load")),
+        "map" => drop(Mapped::open(path).expect("map")),
+        other => panic!("nothing to time called {other}"),
+    }
+    println!("{}", start.elapsed().as_secs_f64());
 }
 
 fn system_info(python: Option<String>) -> Value {
@@ -223,9 +321,12 @@ fn system_info(python: Option<String>) -> Value {
 }
 
 fn main() {
-    if let Some(path) = std::env::var_os("MP_PEAK_LOAD") {
-        peak_load_child(Path::new(&path));
-        return;
+    let child_path = std::env::var_os("MP_PATH").map(PathBuf::from);
+    if let (Ok(what), Some(path)) = (std::env::var("MP_PEAK"), &child_path) {
+        return peak_memory_child(&what, path);
+    }
+    if let (Ok(what), Some(path)) = (std::env::var("MP_TIME"), &child_path) {
+        return time_child(&what, path);
     }
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
@@ -322,6 +423,24 @@ fn article_model(bench: &mut Bench, train_set: &WineData, runs: &Runs) {
     }
     let model_bytes = fs::read(bench.path("model.bin")).expect("the model file");
     bench.floor("article model", &model_bytes, runs.small);
+
+    // The article's own Python files, read into a model as `pickle.load` and `joblib.load` do.
+    for (file, bytes) in [
+        ("Pck_LR_Model.pkl", ARTICLE_PICKLE),
+        ("Jlib_LR_Model.pkl", ARTICLE_JOBLIB),
+    ] {
+        let path = bench.path(file);
+        fs::write(&path, bytes).expect("the article's file");
+        let operation = format!("sklearn::load {file} + model()");
+        bench.time(
+            "article's Python files",
+            &operation,
+            runs.small * 10,
+            || {
+                sklearn::load(&path).and_then(|p| p.model()).expect("read");
+            },
+        );
+    }
 }
 
 /// 4. Fitting: the article's 119 rows, and 100,000 synthetic rows (written for the Python side).
@@ -358,19 +477,49 @@ fn payloads(bench: &mut Bench, runs: &Runs, rng: &mut Mt64) -> Vec<Memory> {
         let array = Array1::from(values);
         bench.persistence(&workload, &array, runs.large);
         bench.floor(&workload, &bytes, runs.large);
-        for codec in [Codec::Bincode, Codec::BincodeZstd] {
-            let path = bench.path(&format!("model.{}", codec.extension()));
-            save(&array, &path, codec).expect("save");
-            if let Some(peak_bytes) = peak_load_memory(&path) {
-                let payload_bytes = bytes.len() as u64;
+        let path = bench.path("model.bin");
+        save(&array, &path, Codec::Bincode).expect("save");
+        let fresh_load = fresh_processes(runs.large, "load", &path);
+        bench.record(
+            &workload,
+            "load bincode (first in a fresh process)",
+            runs.large,
+            fresh_load,
+        );
+        bench.time(
+            &workload,
+            "map bincode (Mapped::open, checksum verified)",
+            runs.large,
+            || {
+                let mapped = Mapped::open(&path).expect("map");
+                assert_eq!(mapped.values().len(), PAYLOAD_VALUES);
+            },
+        );
+        let payload_bytes = bytes.len() as u64;
+        for (what, format) in [
+            ("load", "bincode"),
+            ("map", "bincode, mapped (anonymous memory)"),
+        ] {
+            if let Some(peak_bytes) = peak_memory(what, &path) {
                 memory.push(Memory {
                     workload: workload.clone(),
-                    format: row_name(codec).to_string(),
+                    format: format.to_string(),
                     payload_bytes,
                     peak_bytes,
                     ratio: peak_bytes as f64 / payload_bytes as f64,
                 });
             }
+        }
+        let path = bench.path("model.bin.zst");
+        save(&array, &path, Codec::BincodeZstd).expect("save");
+        if let Some(peak_bytes) = peak_memory("load", &path) {
+            memory.push(Memory {
+                workload: workload.clone(),
+                format: row_name(Codec::BincodeZstd).to_string(),
+                payload_bytes,
+                peak_bytes,
+                ratio: peak_bytes as f64 / payload_bytes as f64,
+            });
         }
     }
     memory
@@ -416,15 +565,19 @@ fn python_side(bench: &Bench, quick: bool, out: &Path) -> Result<(String, Vec<Ro
         serde_json::from_value(value["rows"].clone()).map_err(|e| e.to_string())?;
     let article = here.join("article.py");
     let runs = if quick { 2 } else { 7 };
-    let seconds = median(runs, || {
-        let status = Command::new("python3")
-            .arg(&article)
-            .arg(out)
-            .output()
-            .expect("python3")
-            .status;
-        assert!(status.success());
-    });
+    let seconds = median(
+        runs,
+        || {},
+        || {
+            let status = Command::new("python3")
+                .arg(&article)
+                .arg(out)
+                .output()
+                .expect("python3")
+                .status;
+            assert!(status.success());
+        },
+    );
     rows.push(Row {
         workload: "whole article".into(),
         system: "python".into(),

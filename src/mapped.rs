@@ -81,7 +81,7 @@ impl Mapped {
     /// The values, where they lie in the mapped file: the array, or the linear model's
     /// coefficients. The view borrows the mapping, so it cannot outlive it:
     ///
-    /// ```compile_fail
+    /// ```compile_fail,E0597
     /// use model_persistence::mapped::Mapped;
     ///
     /// let values = {

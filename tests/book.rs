@@ -74,6 +74,8 @@ fn every_code_block_is_labelled_and_runs_unless_it_includes_source() {
                     "{name}: only source included from src/ may be ignored"
                 ),
                 "text" | "console" | "toml" | "python" => {}
+                // A block that must not compile, with the error it must fail with.
+                label if label.starts_with("rust,compile_fail,E") => {}
                 other => panic!("{name}: a code block labelled {other:?}"),
             }
         }
