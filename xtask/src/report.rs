@@ -287,14 +287,42 @@ fn payload_targets(rows: &[Row], kind: &str, targets: &mut Targets) {
     let r = |op: &str| find(rows, &w, "rust", op);
     let p = |op: &str| find(rows, &w, "python", op);
     let at_most_1_5 = |v: f64| v <= 1.5;
+    let at_most_1_2 = |v: f64| v <= 1.2;
     targets.add(
         format!("{w}: our write bincode (not synced) / floor write_all"),
         div(
             r("write bincode (not synced)"),
             r("floor: write_all (not synced)"),
         ),
-        "≤ 1.5",
-        at_most_1_5,
+        "≤ 1.2",
+        at_most_1_2,
+    );
+    targets.add(
+        format!("{w}: our write bincode (not synced) / np.save"),
+        div(r("write bincode (not synced)"), p("np.save")),
+        "≤ 1",
+        |v| v <= 1.0,
+    );
+    targets.add(
+        format!("{w}: our load bincode / np.load"),
+        div(r("load bincode"), p("np.load")),
+        "≤ 1.2",
+        at_most_1_2,
+    );
+    targets.add(
+        format!("{w}: our load / np.load, each the first in a fresh process"),
+        div(
+            r("load bincode (first in a fresh process)"),
+            p("np.load (first in a fresh process)"),
+        ),
+        "≤ 1.2",
+        at_most_1_2,
+    );
+    targets.add(
+        format!("{w}: our mapped open (checksum verified) / np.load"),
+        div(r("map bincode (Mapped::open, checksum verified)"), p("np.load")),
+        "< 1 (aim ≤ 0.5)",
+        |v| v < 1.0,
     );
     targets.add(
         format!("{w}: our save bincode (synced) / floor write_all + sync_all"),
