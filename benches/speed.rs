@@ -341,7 +341,7 @@ fn main() {
     } else {
         Runs {
             small: 200,
-            large: 11,
+            large: 21,
             fits: 31,
             processes: 21,
         }

@@ -98,3 +98,102 @@ pub fn run_all(root: &Path, refresh: bool) -> Result<()> {
         Err(failures.join("\n"))
     }
 }
+
+/// How long the first cell of a notebook takes, cold (evcxr's cache emptied first) and warm (a
+/// new kernel, the cache full), for the first cell of `01-pickle-way` and of `04-from-python`:
+/// two runs of each, written to `benches/results/first-cell.md`, which the chapter "Running the
+/// notebooks" includes. It empties evcxr's cache (`~/.cache/evcxr`), which a later session then
+/// fills again.
+pub fn first_cell(root: &Path) -> Result<()> {
+    install()?;
+    let cache = std::env::var_os("HOME")
+        .map(|home| Path::new(&home).join(".cache/evcxr"))
+        .ok_or("HOME is not set")?;
+    let mut lines = vec![
+        "<!-- ANCHOR: first-cell -->".to_string(),
+        "| notebook | `:dep` features | cold, 1st run | cold, 2nd run | warm, 1st run | warm, 2nd run |".to_string(),
+        "|---|---|---:|---:|---:|---:|".to_string(),
+    ];
+    for notebook in [&NOTEBOOKS[0], &NOTEBOOKS[3]] {
+        let cells = crate::notebooks::first_cell(root, notebook);
+        let mut times = Vec::new();
+        for cold in [true, true, false, false] {
+            if cold {
+                let _ = fs::remove_dir_all(&cache);
+            }
+            times.push(time_first_cell(root, &cells)?);
+        }
+        let features = if notebook.features_line().is_empty() {
+            "(none)".to_string()
+        } else {
+            notebook.features_line()
+        };
+        let cells: Vec<String> = times.iter().map(|t| format!("{t:.1} s")).collect();
+        lines.push(format!(
+            "| `{}` | {features} | {} |",
+            notebook.stem,
+            cells.join(" | ")
+        ));
+        println!("{}: {}", notebook.stem, cells.join(", "));
+    }
+    lines.push("<!-- ANCHOR_END: first-cell -->".to_string());
+    let path = root.join("benches/results/first-cell.md");
+    fs::write(&path, lines.join("\n") + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(())
+}
+
+/// Runs a notebook of the first cell `source` and one line of code in a fresh kernel; returns the
+/// first cell's time in seconds, as Jupyter records it.
+fn time_first_cell(root: &Path, source: &str) -> Result<f64> {
+    use serde_json::json;
+    let name = format!("first-cell-{}.ipynb", std::process::id());
+    let dir = root.join("notebooks");
+    let notebook = json!({
+        "cells": [
+            {"cell_type": "code", "execution_count": null, "id": "a", "metadata": {}, "outputs": [], "source": source},
+            {"cell_type": "code", "execution_count": null, "id": "b", "metadata": {}, "outputs": [],
+             "source": "use model_persistence::prelude::*;\nprintln!(\"{}\", load_wine().records().nrows());"}
+        ],
+        "metadata": {"kernelspec": {"display_name": "Rust", "language": "rust", "name": "rust"}},
+        "nbformat": 4, "nbformat_minor": 5
+    });
+    fs::write(dir.join(&name), notebook.to_string()).map_err(|e| e.to_string())?;
+    let out = std::env::temp_dir().join(format!("first-cell-out-{}", std::process::id()));
+    let ran = Command::new("jupyter")
+        .current_dir(&dir)
+        .args(["nbconvert", "--to", "notebook", "--execute"])
+        .arg("--ExecutePreprocessor.kernel_name=rust")
+        .arg("--ExecutePreprocessor.timeout=1800")
+        .arg("--output-dir")
+        .arg(&out)
+        .arg(&name)
+        .output()
+        .map_err(|e| format!("jupyter nbconvert: {e}"));
+    let _ = fs::remove_file(dir.join(&name));
+    if !ran?.status.success() {
+        return Err("the timing notebook failed".to_string());
+    }
+    let text = fs::read_to_string(out.join(&name)).map_err(|e| e.to_string())?;
+    let _ = fs::remove_dir_all(&out);
+    let value: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let timing = &value["cells"][0]["metadata"]["execution"];
+    let at = |key: &str| {
+        timing[key]
+            .as_str()
+            .and_then(seconds_of_day)
+            .ok_or_else(|| format!("no {key} in the first cell's metadata"))
+    };
+    Ok(at("shell.execute_reply")? - at("iopub.execute_input")?)
+}
+
+/// The seconds since midnight of a Jupyter timestamp such as `2026-11-30T07:55:05.123456Z`.
+fn seconds_of_day(stamp: &str) -> Option<f64> {
+    let time = stamp.split('T').nth(1)?.trim_end_matches('Z');
+    let mut parts = time.split(':');
+    let (h, m, s): (f64, f64, f64) = (
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+    );
+    Some(h * 3600.0 + m * 60.0 + s)
+}

@@ -20,6 +20,7 @@ const USAGE: &str = "usage: cargo xtask COMMAND
 commands:
   notebooks          write the notebooks' cells from the book's chapters
   notebook-outputs   run the notebooks in Jupyter, check every cell, and record the outputs
+  first-cell         time the notebooks' first cell, cold and warm (empties evcxr's cache)
   figures            write the book's figures, book/src/figures/*.svg
   bench [ARGS]       run `cargo bench --bench speed -- ARGS` (--quick, --no-python), then bench-report
   bench-report       write benches/results/results.md and the speed chart from results.json
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("notebooks") => write_notebooks(&root),
         Some("notebook-outputs") => jupyter::run_all(&root, true),
+        Some("first-cell") => jupyter::first_cell(&root),
         Some("figures") => figures(&root),
         Some("bench") => bench(&root, &args[1..]),
         Some("bench-report") => report::write(&root),

@@ -178,6 +178,19 @@ fn setup_code(code: &str, notebook: &Notebook) -> String {
         .join("\n")
 }
 
+/// The first code cell of `notebook`, as the generator writes it.
+pub fn first_cell(root: &Path, notebook: &Notebook) -> String {
+    setup_code(&setup(root).0, notebook)
+}
+
+impl Notebook {
+    /// The features its first cell adds to the `:dep` line, as written there.
+    pub fn features_line(&self) -> String {
+        let features: Vec<String> = self.features.iter().map(|f| format!("`{f}`")).collect();
+        features.join(", ")
+    }
+}
+
 /// The cells of `notebook`, generated from the book.
 fn cells(root: &Path, notebook: &Notebook) -> Vec<Cell> {
     let (setup_code, setup_note) = setup(root);

@@ -320,7 +320,10 @@ fn payload_targets(rows: &[Row], kind: &str, targets: &mut Targets) {
     );
     targets.add(
         format!("{w}: our mapped open (checksum verified) / np.load"),
-        div(r("map bincode (Mapped::open, checksum verified)"), p("np.load")),
+        div(
+            r("map bincode (Mapped::open, checksum verified)"),
+            p("np.load"),
+        ),
         "< 1 (aim ≤ 0.5)",
         |v| v < 1.0,
     );
