@@ -249,48 +249,11 @@ pub(crate) fn build(
         estimator,
         attribute,
     };
-
-    let coef = match get("coef_") {
-        Some(Attr::Array(array)) => float_vector("coef_", array)?,
-        Some(_) => {
-            return Err(SklearnProblem::WrongType {
-                attribute: "coef_",
-                expected: "a numpy array",
-            });
-        }
-        None => return Err(missing("coef_")),
-    };
-    let intercept = match get("intercept_") {
-        Some(Attr::Float(x)) => *x,
-        Some(Attr::Int(n)) => *n as f64,
-        Some(Attr::Array(array)) if array.shape.is_empty() => match array.to_f64().as_deref() {
-            Some([x]) => *x,
-            _ => {
-                return Err(SklearnProblem::NotFloat {
-                    attribute: "intercept_",
-                    dtype: array.dtype,
-                });
-            }
-        },
-        Some(_) => {
-            return Err(SklearnProblem::WrongType {
-                attribute: "intercept_",
-                expected: "a number",
-            });
-        }
-        None => return Err(missing("intercept_")),
-    };
+    let coef = coef(get("coef_").ok_or_else(|| missing("coef_"))?)?;
+    let intercept = intercept(get("intercept_").ok_or_else(|| missing("intercept_"))?)?;
     let n_features_in = match get("n_features_in_") {
-        Some(Attr::Int(n)) => usize::try_from(*n).map_err(|_| SklearnProblem::WrongType {
-            attribute: "n_features_in_",
-            expected: "a non-negative integer",
-        })?,
-        Some(_) => {
-            return Err(SklearnProblem::WrongType {
-                attribute: "n_features_in_",
-                expected: "a non-negative integer",
-            });
-        }
+        Some(attr) => count(attr)?,
+        // Files older than scikit-learn 0.24 do not record it: the coefficients say.
         None => coef.len(),
     };
     if coef.len() != n_features_in {
@@ -300,39 +263,11 @@ pub(crate) fn build(
             expected: n_features_in,
         });
     }
-    let feature_names_in = match get("feature_names_in_") {
-        None | Some(Attr::None) => None,
-        Some(Attr::Array(array)) if array.shape.len() == 1 => {
-            Some(array.to_strings().ok_or(SklearnProblem::WrongType {
-                attribute: "feature_names_in_",
-                expected: "an array of strings",
-            })?)
-        }
-        Some(_) => {
-            return Err(SklearnProblem::WrongType {
-                attribute: "feature_names_in_",
-                expected: "a one-dimensional array of strings",
-            });
-        }
-    };
-    if let Some(names) = &feature_names_in {
-        if names.len() != n_features_in {
-            return Err(SklearnProblem::FeatureCount {
-                attribute: "feature_names_in_",
-                found: names.len(),
-                expected: n_features_in,
-            });
-        }
-    }
+    let feature_names_in = feature_names(get("feature_names_in_"), n_features_in)?;
     let sklearn_version = match get("_sklearn_version") {
         None => None,
         Some(Attr::Str(version)) => Some(version.clone()),
-        Some(_) => {
-            return Err(SklearnProblem::WrongType {
-                attribute: "_sklearn_version",
-                expected: "a string",
-            });
-        }
+        Some(_) => return Err(wrong("_sklearn_version", "a string")),
     };
     Ok(PythonModel {
         estimator,
@@ -344,6 +279,70 @@ pub(crate) fn build(
         intercept,
         container,
     })
+}
+
+fn wrong(attribute: &'static str, expected: &'static str) -> SklearnProblem {
+    SklearnProblem::WrongType {
+        attribute,
+        expected,
+    }
+}
+
+/// `coef_`: a one-dimensional array of floats.
+fn coef(attr: &Attr) -> Result<Vec<f64>, SklearnProblem> {
+    match attr {
+        Attr::Array(array) => float_vector("coef_", array),
+        _ => Err(wrong("coef_", "a numpy array")),
+    }
+}
+
+/// `intercept_`: a Python float or int, or a numpy scalar of floats.
+fn intercept(attr: &Attr) -> Result<f64, SklearnProblem> {
+    match attr {
+        Attr::Float(x) => Ok(*x),
+        Attr::Int(n) => Ok(*n as f64),
+        Attr::Array(array) if array.shape.is_empty() => match array.to_f64().as_deref() {
+            Some([x]) => Ok(*x),
+            _ => Err(SklearnProblem::NotFloat {
+                attribute: "intercept_",
+                dtype: array.dtype,
+            }),
+        },
+        _ => Err(wrong("intercept_", "a number")),
+    }
+}
+
+/// `n_features_in_`: a non-negative integer.
+fn count(attr: &Attr) -> Result<usize, SklearnProblem> {
+    let expected = "a non-negative integer";
+    match attr {
+        Attr::Int(n) => usize::try_from(*n).map_err(|_| wrong("n_features_in_", expected)),
+        _ => Err(wrong("n_features_in_", expected)),
+    }
+}
+
+/// `feature_names_in_`, when present: one string a feature.
+fn feature_names(attr: Option<&Attr>, n: usize) -> Result<Option<Vec<String>>, SklearnProblem> {
+    let names = match attr {
+        None | Some(Attr::None) => return Ok(None),
+        Some(Attr::Array(array)) if array.shape.len() == 1 => array
+            .to_strings()
+            .ok_or(wrong("feature_names_in_", "an array of strings"))?,
+        Some(_) => {
+            return Err(wrong(
+                "feature_names_in_",
+                "a one-dimensional array of strings",
+            ));
+        }
+    };
+    if names.len() != n {
+        return Err(SklearnProblem::FeatureCount {
+            attribute: "feature_names_in_",
+            found: names.len(),
+            expected: n,
+        });
+    }
+    Ok(Some(names))
 }
 
 /// A one-dimensional float64 or float32 array as f64 values.

@@ -348,6 +348,14 @@ struct Here {
 }
 
 impl Here {
+    /// An opcode byte that no protocol defines.
+    fn unknown(self, byte: u8) -> SklearnProblem {
+        SklearnProblem::UnknownOpcode {
+            byte,
+            offset: self.at,
+        }
+    }
+
     fn truncated(self) -> SklearnProblem {
         SklearnProblem::Truncated {
             opcode: self.name,
@@ -813,7 +821,8 @@ impl<'a> Machine<'a> {
 
     // ---- opcodes ----
 
-    /// Executes one opcode; returns the pickle's value at STOP.
+    /// Executes one opcode; returns the pickle's value at STOP. The opcodes come in families,
+    /// each executed by a method of its own.
     fn step(
         &mut self,
         f: &mut Frame,
@@ -821,14 +830,47 @@ impl<'a> Machine<'a> {
         nested: bool,
     ) -> Result<Option<Value>, SklearnProblem> {
         use op::*;
-        let h = self.here;
         self.note(f, code);
-        let width = match code {
+        match code {
+            PROTO | FRAME | STOP | MARK | POP | POP_MARK | DUP => self.control(f, code),
+            NONE | NEWTRUE | NEWFALSE | BININT | BININT1 | BININT2 | LONG1 | LONG4 | BINFLOAT
+            | SHORT_BINUNICODE | BINUNICODE | BINUNICODE8 | SHORT_BINBYTES | BINBYTES
+            | BINBYTES8 | BYTEARRAY8 | SHORT_BINSTRING | BINSTRING => {
+                self.scalar(f, code).map(|()| None)
+            }
+            EMPTY_LIST | EMPTY_TUPLE | EMPTY_DICT | EMPTY_SET | APPEND | SETITEM | APPENDS
+            | SETITEMS | ADDITEMS | LIST | TUPLE | DICT | FROZENSET | TUPLE1 | TUPLE2 | TUPLE3 => {
+                self.container(f, code).map(|()| None)
+            }
+            PUT | BINPUT | LONG_BINPUT | MEMOIZE | GET | BINGET | LONG_BINGET => {
+                self.memo_op(f, code).map(|()| None)
+            }
+            GLOBAL | STACK_GLOBAL | REDUCE | NEWOBJ | NEWOBJ_EX | BUILD => {
+                self.object(f, code, nested).map(|()| None)
+            }
+            INST | OBJ | PERSID | BINPERSID | EXT1 | EXT2 | EXT4 | NEXT_BUFFER
+            | READONLY_BUFFER | INT | LONG | FLOAT | STRING | UNICODE => {
+                self.outside(f, code).map(|()| None)
+            }
+            _ => Err(self.here.unknown(code)),
+        }
+    }
+
+    /// The width of the length or index argument of `code`: 1, 4, 8 bytes, or 0 for a text line.
+    fn width(code: u8) -> usize {
+        use op::*;
+        match code {
             SHORT_BINUNICODE | SHORT_BINBYTES | SHORT_BINSTRING | LONG1 | BINPUT | BINGET => 1,
             BINUNICODE | BINBYTES | BINSTRING | LONG4 | LONG_BINPUT | LONG_BINGET => 4,
             PUT | GET => 0,
             _ => 8,
-        };
+        }
+    }
+
+    /// The protocol, framing and stack opcodes; STOP returns the pickle's value.
+    fn control(&mut self, f: &mut Frame, code: u8) -> Result<Option<Value>, SklearnProblem> {
+        use op::*;
+        let h = self.here;
         match code {
             PROTO => {
                 let v = self.byte()?;
@@ -860,6 +902,17 @@ impl<'a> Machine<'a> {
                 f.pop_mark(h)?;
             }
             DUP => f.push(f.top(h)?, h)?,
+            _ => return Err(h.unknown(code)),
+        }
+        Ok(None)
+    }
+
+    /// The opcodes that push a number, a string or bytes.
+    fn scalar(&mut self, f: &mut Frame, code: u8) -> Result<(), SklearnProblem> {
+        use op::*;
+        let h = self.here;
+        let width = Self::width(code);
+        match code {
             NONE => f.push(Value::None, h)?,
             NEWTRUE | NEWFALSE => f.push(Value::Bool(code == NEWTRUE), h)?,
             BININT | BININT1 | BININT2 => {
@@ -920,6 +973,16 @@ impl<'a> Machine<'a> {
                 self.arg(|| str_text(&text));
                 self.push_new(f, Obj::Str(text), 0)?;
             }
+            _ => return Err(h.unknown(code)),
+        }
+        Ok(())
+    }
+
+    /// The opcodes that build or fill a list, a tuple, a dict or a set.
+    fn container(&mut self, f: &mut Frame, code: u8) -> Result<(), SklearnProblem> {
+        use op::*;
+        let h = self.here;
+        match code {
             EMPTY_LIST => self.push_new(f, Obj::List(Vec::new()), 0)?,
             EMPTY_TUPLE => self.push_new(f, Obj::Tuple(Vec::new()), 0)?,
             EMPTY_DICT => self.push_new(f, Obj::Dict(Vec::new()), 0)?,
@@ -959,6 +1022,17 @@ impl<'a> Machine<'a> {
                 let depth = self.depth_of(&items);
                 self.push_new(f, Obj::Tuple(items), depth)?;
             }
+            _ => return Err(h.unknown(code)),
+        }
+        Ok(())
+    }
+
+    /// The opcodes that store a value in the memo and fetch it back.
+    fn memo_op(&mut self, f: &mut Frame, code: u8) -> Result<(), SklearnProblem> {
+        use op::*;
+        let h = self.here;
+        let width = Self::width(code);
+        match code {
             PUT | BINPUT | LONG_BINPUT | MEMOIZE => {
                 let index = match code {
                     MEMOIZE => f.memo.len() as u64,
@@ -982,6 +1056,16 @@ impl<'a> Machine<'a> {
                     h,
                 )?;
             }
+            _ => return Err(h.unknown(code)),
+        }
+        Ok(())
+    }
+
+    /// The opcodes that name a global and call it: checked against the allowlist, never run.
+    fn object(&mut self, f: &mut Frame, code: u8, nested: bool) -> Result<(), SklearnProblem> {
+        use op::*;
+        let h = self.here;
+        match code {
             GLOBAL => {
                 let (module, name) = (self.line()?, self.line()?);
                 self.arg(|| format!("'{module} {name}'"));
@@ -1022,7 +1106,16 @@ impl<'a> Machine<'a> {
                     f.set_top(value);
                 }
             }
-            // What follows is never executed; a listing shows it and goes on.
+            _ => return Err(h.unknown(code)),
+        }
+        Ok(())
+    }
+
+    /// The opcodes the machine never executes; a listing shows them and goes on.
+    fn outside(&mut self, f: &mut Frame, code: u8) -> Result<(), SklearnProblem> {
+        use op::*;
+        let h = self.here;
+        match code {
             INST | OBJ => {
                 if code == INST {
                     let (module, name) = (self.line()?, self.line()?);
@@ -1066,14 +1159,9 @@ impl<'a> Machine<'a> {
                 self.unsupported("protocol 0 text values are not read")?;
                 self.push_new(f, Obj::Opaque, 0)?;
             }
-            _ => {
-                return Err(SklearnProblem::UnknownOpcode {
-                    byte: code,
-                    offset: h.at,
-                });
-            }
+            _ => return Err(h.unknown(code)),
         }
-        Ok(None)
+        Ok(())
     }
 
     /// The error for an opcode the machine does not execute; a listing goes on past it.
