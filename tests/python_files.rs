@@ -25,6 +25,12 @@ fn fixture(set: &str, file: &str) -> String {
         .to_string()
 }
 
+/// What `expected.json` records about the model file `file`.
+fn recorded<'a>(expected: &'a Value, file: &str) -> &'a Value {
+    let models = expected["models"].as_array().expect("models");
+    models.iter().find(|m| m["file"] == file).expect("recorded")
+}
+
 fn floats(json: &Value) -> Vec<f64> {
     let values = json.as_array().expect("a list");
     values
@@ -42,12 +48,7 @@ fn the_articles_files_reload_with_the_articles_r2() -> Result<(), Error> {
         (ARTICLE_JOBLIB, "Jlib_LR_Model.pkl"),
     ] {
         assert_eq!(bytes, fs::read(fixture("current", file))?);
-        let entry = expected["models"]
-            .as_array()
-            .expect("models")
-            .iter()
-            .find(|m| m["file"] == file)
-            .expect("recorded");
+        let entry = recorded(&expected, file);
         let model = sklearn::decode(bytes)?.model()?;
         let r2_test = r2(&model, &test_set)?;
         let sklearn_r2 = entry["r2_test"].as_f64().expect("r2");
@@ -134,12 +135,7 @@ fn predict_takes_a_python_file_with_any_number_of_features() {
         "linear_diabetes.pkl",
         "linear_dataframe.joblib",
     ] {
-        let entry = expected["models"]
-            .as_array()
-            .expect("models")
-            .iter()
-            .find(|m| m["file"] == file)
-            .expect("recorded");
+        let entry = recorded(&expected, file);
         let data = &expected["datasets"][entry["dataset"].as_str().expect("dataset")];
         let rows = data["X_test"].as_array().expect("rows");
         let csv = dir.path().join("rows.csv");
