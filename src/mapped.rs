@@ -51,7 +51,8 @@ pub struct Mapped {
 impl Mapped {
     /// Maps the model file at `path`, checks every byte of it against its checksum, and checks
     /// that its payload is an `Array1<f64>`, a `Vec<f64>` or the crate's [`Model`], encoded with
-    /// [`Codec::Bincode`] by this version of the crate (which aligns large values).
+    /// [`Codec::Bincode`](crate::codec::Codec::Bincode) by this version of the crate (which aligns
+    /// large values).
     pub fn open(path: impl AsRef<Path>) -> Result<Mapped> {
         let path = path.as_ref();
         let io_err = |e| Error::io(path, e);
