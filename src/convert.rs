@@ -4,14 +4,14 @@
 //! line's `inspect`, `predict` and `convert` work through here.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use crate::codec::Codec;
 use crate::error::{Error, ErrorKind, Result};
 use crate::export::{self, Format};
-use crate::layout::{Header, MAGIC, Metadata};
-use crate::persist::{load_with_header, save_with, write_atomically};
+use crate::layout::{self, Header, MAGIC, MAX_PAYLOAD_BYTES, Metadata};
+use crate::persist::{MAX_FILE_BYTES, open_bounded, save_with, write_atomically};
 use crate::sklearn::{self, PythonModel};
 use crate::train::Model;
 
@@ -72,10 +72,11 @@ impl std::str::FromStr for Target {
     /// Reads a codec's name (`bincode`, `bincode+zstd`, `json`) or a format's (`skops`, `onnx`,
     /// `safetensors`).
     fn from_str(text: &str) -> Result<Target> {
-        match Format::ALL.into_iter().find(|f| f.extension() == text) {
-            Some(format) => Ok(Target::Python(format)),
-            None => text.parse().map(Target::Ours),
-        }
+        let codec = Codec::ALL.into_iter().find(|c| c.name() == text);
+        let format = Format::ALL.into_iter().find(|f| f.extension() == text);
+        (codec.map(Target::Ours))
+            .or(format.map(Target::Python))
+            .ok_or_else(|| ErrorKind::UnknownTargetName(text.to_string()).into())
     }
 }
 
@@ -99,15 +100,17 @@ impl std::str::FromStr for Target {
 /// ```
 pub fn load(path: impl AsRef<Path>) -> Result<Linear> {
     let path = path.as_ref();
-    if starts_with_magic(path)? {
-        let loaded = load_with_header::<Model>(path)?;
+    let (mut file, len) = open_bounded(path, MAX_FILE_BYTES)?;
+    if starts_with_magic(&mut file).map_err(|e| Error::io(path, e))? {
+        let loaded = layout::decode_from::<Model, _>(file, len, MAX_PAYLOAD_BYTES);
+        let loaded = loaded.map_err(|e| e.at(path))?;
         return Ok(Linear {
             model: loaded.model,
             metadata: loaded.header.metadata.clone(),
             origin: Origin::Ours(loaded.header),
         });
     }
-    let bytes = sklearn::read_bounded(path)?;
+    let bytes = sklearn::read_whole(file, len, path)?;
     if !sklearn::looks_like(&bytes) && export::looks_like_exported(&bytes) {
         return export::decode(&bytes).map_err(|e| e.at(path));
     }
@@ -119,17 +122,11 @@ pub fn load(path: impl AsRef<Path>) -> Result<Linear> {
     })
 }
 
-/// Whether the file at `path` starts with this crate's magic bytes.
-fn starts_with_magic(path: &Path) -> Result<bool> {
-    let io_err = |e| Error::io(path, e);
-    let file = File::open(path).map_err(io_err)?;
-    if file.metadata().map_err(io_err)?.is_dir() {
-        return Err(Error::from(ErrorKind::IsDirectory).at(path));
-    }
+/// Whether `file` starts with this crate's magic bytes; it is read from its start again after.
+fn starts_with_magic(file: &mut File) -> std::io::Result<bool> {
     let mut head = Vec::with_capacity(MAGIC.len());
-    file.take(MAGIC.len() as u64)
-        .read_to_end(&mut head)
-        .map_err(io_err)?;
+    file.take(MAGIC.len() as u64).read_to_end(&mut head)?;
+    file.rewind()?;
     Ok(head == MAGIC)
 }
 
@@ -157,7 +154,7 @@ pub fn save(linear: &Linear, path: impl AsRef<Path>, target: Option<Target>) -> 
     let path = path.as_ref();
     let target = target
         .or_else(|| Target::for_path(path))
-        .ok_or_else(|| ErrorKind::UnknownExtension(path.to_path_buf()))?;
+        .ok_or_else(|| Error::from(ErrorKind::UnknownExtension).at(path))?;
     match target {
         Target::Ours(codec) => save_with(&linear.model, &linear.metadata, path, codec),
         Target::Python(format) => {

@@ -70,6 +70,11 @@ impl Error {
         };
         Error::from(kind).at(path)
     }
+
+    /// A model that could not be encoded (or, in `train::from_parts`, rebuilt).
+    pub(crate) fn encode(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        ErrorKind::Encode(Box::new(err)).into()
+    }
 }
 
 impl From<ErrorKind> for Error {
@@ -134,7 +139,7 @@ pub enum ErrorKind {
     /// linfa-linear could not fit the model.
     #[error("training failed: {0}")]
     Train(#[source] linfa_linear::LinearError<f64>),
-    /// linfa refused an operation, such as a score on mismatched data.
+    /// linfa refused an operation: what `?` makes of linfa's own errors in a caller's code.
     #[error("linfa: {0}")]
     Linfa(#[source] linfa::Error),
     /// Rows with a different number of columns than the model was trained on.
@@ -239,8 +244,15 @@ pub enum ErrorKind {
     #[error("unknown codec {0:?}: expected bincode, bincode+zstd or json")]
     UnknownCodecName(String),
     /// An output path whose extension names no format the crate writes.
-    #[error("{}: cannot tell the format from the extension: use .bin, .bin.zst, .json, .skops, .onnx or .safetensors", .0.display())]
-    UnknownExtension(std::path::PathBuf),
+    #[error(
+        "cannot tell the format from the extension: use .bin, .bin.zst, .json, .skops, .onnx or .safetensors"
+    )]
+    UnknownExtension,
+    /// A name that is neither a codec's nor an export format's, where either is accepted.
+    #[error(
+        "unknown format {0:?}: expected bincode, bincode+zstd, json, skops, onnx or safetensors"
+    )]
+    UnknownTargetName(String),
     /// The decoded payload would exceed the allowed size.
     #[error("too large: the payload is {bytes} bytes, above the limit of {limit}")]
     PayloadTooLarge {

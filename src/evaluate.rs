@@ -1,7 +1,6 @@
 //! Step 5: score the model with R² on the training and the test set; and, for step 7, compare
 //! two models' predictions bit for bit.
 
-use linfa::traits::Predict;
 use ndarray::{Array1, Array2, ArrayView1};
 
 use crate::data::WineData;
@@ -21,11 +20,7 @@ use crate::train::Model;
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
 pub fn predict(model: &Model, records: &Array2<f64>) -> Result<Array1<f64>> {
-    let (expected, found) = (model.params().len(), records.ncols());
-    if expected != found {
-        return Err(ErrorKind::FeatureCount { expected, found }.into());
-    }
-    Ok(model.predict(records))
+    predict_with(model.params().view(), model.intercept(), records)
 }
 
 /// [`predict`] from the coefficients and intercept themselves, wherever they are (a mapped file

@@ -9,8 +9,6 @@ use model_persistence::article::{Options, run};
 use model_persistence::convert::{self, Origin, Target};
 use model_persistence::data::read_rows;
 use model_persistence::evaluate::predict;
-use model_persistence::export::Format;
-use model_persistence::layout::Metadata;
 use model_persistence::persist::inspect;
 use model_persistence::split::TestSize;
 use model_persistence::{Error, ErrorKind};
@@ -132,7 +130,7 @@ fn article(args: ArticleArgs) -> Result<String, Error> {
 fn is_usage(err: &Error) -> bool {
     matches!(
         err.kind(),
-        ErrorKind::Split(_) | ErrorKind::UnknownExtension(_)
+        ErrorKind::Split(_) | ErrorKind::UnknownExtension
     )
 }
 
@@ -146,7 +144,12 @@ fn inspect_file(file: PathBuf, json: bool) -> Result<String, Error> {
             Origin::Sklearn(python) if json => to_json(&python),
             Origin::Sklearn(python) => python.to_string(),
             Origin::Exported(_) if json => to_json(&linear.metadata),
-            Origin::Exported(format) => exported_report(format, &linear.metadata),
+            Origin::Exported(format) => {
+                format!(
+                    "written as    {format}, by model-persistence{}",
+                    linear.metadata
+                )
+            }
         },
         Err(err) if matches!(err.kind(), ErrorKind::WrongType { .. }) => {
             let header = inspect(&file)?;
@@ -163,35 +166,6 @@ fn inspect_file(file: PathBuf, json: bool) -> Result<String, Error> {
     } else {
         format!("file          {}\n{report}", file.display())
     })
-}
-
-/// What `inspect` prints for an ONNX or safetensors file the crate exported.
-fn exported_report(format: Format, metadata: &Metadata) -> String {
-    let mut lines = vec![format!("written as    {format}, by model-persistence")];
-    if let Some(n) = metadata.features {
-        lines.push(format!("features      {n}"));
-    }
-    if !metadata.feature_names.is_empty() {
-        lines.push(format!(
-            "names         {}",
-            metadata.feature_names.join(", ")
-        ));
-    }
-    for (label, r2) in [
-        ("R² train", metadata.r2_train),
-        ("R² test ", metadata.r2_test),
-    ] {
-        if let Some(r2) = r2 {
-            lines.push(format!("{label}      {r2}"));
-        }
-    }
-    lines.extend(
-        metadata
-            .notes
-            .iter()
-            .map(|note| format!("note          {note}")),
-    );
-    lines.join("\n")
 }
 
 fn predict_rows(file: PathBuf, input: PathBuf) -> Result<String, Error> {

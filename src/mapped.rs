@@ -13,7 +13,6 @@
 //! fail, as with any memory-mapped file (numpy's and joblib's `mmap_mode` included).
 
 use std::any::type_name;
-use std::fs::File;
 use std::ops::Range;
 use std::path::Path;
 
@@ -22,6 +21,7 @@ use ndarray::{Array1, Array2, ArrayView1};
 use crate::error::{Error, ErrorKind, Result};
 use crate::evaluate::predict_with;
 use crate::layout::{self, Header, MAX_PAYLOAD_BYTES};
+use crate::persist::{MAX_FILE_BYTES, open_bounded};
 use crate::train::Model;
 
 /// A model file mapped into memory and checked: its header, and its `f64` values in place.
@@ -55,16 +55,12 @@ impl Mapped {
     /// large values).
     pub fn open(path: impl AsRef<Path>) -> Result<Mapped> {
         let path = path.as_ref();
-        let io_err = |e| Error::io(path, e);
-        let file = File::open(path).map_err(io_err)?;
-        if file.metadata().map_err(io_err)?.is_dir() {
-            return Err(Error::from(ErrorKind::IsDirectory).at(path));
-        }
+        let (file, _) = open_bounded(path, MAX_FILE_BYTES)?;
         // SAFETY: the mapping is read-only, and the files this crate writes are never changed in
         // place: `save` writes a new file and renames it over the old one, which leaves this
         // mapping on the old file. Another program that truncates or rewrites the file in place
         // is the one hazard left, stated in the module's documentation, as for every mapping.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?;
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
         let view = layout::view(&map, MAX_PAYLOAD_BYTES).map_err(|e| e.at(path))?;
         Ok(Mapped {
             values: view.values,

@@ -181,7 +181,7 @@ pub fn load<M: DeserializeOwned + Any>(path: impl AsRef<Path>) -> Result<M> {
 /// ```
 pub fn load_with_header<M: DeserializeOwned + Any>(path: impl AsRef<Path>) -> Result<Loaded<M>> {
     let path = path.as_ref();
-    let (file, len) = open_bounded(path)?;
+    let (file, len) = open_bounded(path, MAX_FILE_BYTES)?;
     layout::decode_from(file, len, MAX_PAYLOAD_BYTES).map_err(|e| e.at(path))
 }
 
@@ -198,26 +198,33 @@ pub fn load_with_header<M: DeserializeOwned + Any>(path: impl AsRef<Path>) -> Re
 /// ```
 pub fn inspect(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
-    let (file, len) = open_bounded(path)?;
+    let (file, len) = open_bounded(path, MAX_FILE_BYTES)?;
     layout::verify_from(file, len).map_err(|e| e.at(path))
 }
 
-/// Opens the file for reading and returns its length, refusing a folder or a file larger than
-/// the largest payload plus room for the header.
-fn open_bounded(path: &Path) -> Result<(File, u64)> {
+/// The largest model file the crate opens: the largest payload, and room for the header, whose
+/// descriptor and fixed fields take far less than 1 MiB in a real file.
+pub(crate) const MAX_FILE_BYTES: u64 = MAX_PAYLOAD_BYTES + (1 << 20);
+
+/// Opens the file for reading and returns its length, refusing a folder or a file longer than
+/// `limit` bytes. Every reader of the crate opens files through here.
+pub(crate) fn open_bounded(path: &Path, limit: u64) -> Result<(File, u64)> {
     let io_err = |e| Error::io(path, e);
     let file = File::open(path).map_err(io_err)?;
     let meta = file.metadata().map_err(io_err)?;
     if meta.is_dir() {
         return Err(Error::from(ErrorKind::IsDirectory).at(path));
     }
-    // The descriptor and fixed fields of a real file take far less than 1 MiB.
-    let limit = MAX_PAYLOAD_BYTES + (1 << 20);
-    if meta.len() > limit {
-        let bytes = meta.len();
+    refuse_above(path, meta.len(), limit)?;
+    Ok((file, meta.len()))
+}
+
+/// Refuses the file at `path`, of `bytes` bytes, when it is longer than `limit`.
+pub(crate) fn refuse_above(path: &Path, bytes: u64, limit: u64) -> Result<()> {
+    if bytes > limit {
         return Err(Error::from(ErrorKind::FileTooLarge { bytes, limit }).at(path));
     }
-    Ok((file, meta.len()))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use linfa::traits::Fit;
 use linfa_linear::{FittedLinearRegression, LinearRegression};
 
 use crate::data::WineData;
-use crate::error::{ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// The fitted model the article saves and loads: linfa-linear's ordinary least squares.
 pub type Model = FittedLinearRegression<f64>;
@@ -24,9 +24,7 @@ pub type Model = FittedLinearRegression<f64>;
 /// ```
 pub fn train(train: &WineData) -> Result<Model> {
     let numeric = Dataset::new(train.records().clone(), train.targets().mapv(|c| c as f64));
-    LinearRegression::new()
-        .fit(&numeric)
-        .map_err(|e| ErrorKind::Train(e).into())
+    Ok(LinearRegression::new().fit(&numeric)?)
 }
 
 /// The fitted model with these coefficients (`params`, one per feature) and `intercept`: how a
@@ -56,9 +54,7 @@ pub fn from_parts(params: &[f64], intercept: f64) -> Result<Model> {
         params: ndarray::Array1::from(params.to_vec()),
     };
     let config = bincode::config::standard();
-    let bytes = bincode::serde::encode_to_vec(&fields, config)
-        .map_err(|e| ErrorKind::Encode(Box::new(e)))?;
-    let (model, _) = bincode::serde::decode_from_slice(&bytes, config)
-        .map_err(|e| ErrorKind::Encode(Box::new(e)))?;
+    let bytes = bincode::serde::encode_to_vec(&fields, config).map_err(Error::encode)?;
+    let (model, _) = bincode::serde::decode_from_slice(&bytes, config).map_err(Error::encode)?;
     Ok(model)
 }

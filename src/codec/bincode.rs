@@ -45,7 +45,7 @@ fn vec_prefix(count: u64) -> Result<Vec<u8>, EncodeError> {
 
 /// Where the `f64` values of `model` start in its bincode, and how many there are, for the models
 /// whose values are one run of `f64` at the end: `Array1<f64>`, `Vec<f64>`, and the crate's
-/// linear model (its intercept, then its parameters). `persist::map` views those values in place.
+/// linear model (its intercept, then its parameters). `layout::view` finds them for [`Mapped`](crate::mapped::Mapped).
 pub(crate) fn values_at<M: Any>(model: &M) -> Option<(u64, u64)> {
     let any = model as &dyn Any;
     let (before, count, prefix) = if let Some(array) = any.downcast_ref::<Array1<f64>>() {
@@ -86,21 +86,12 @@ pub(crate) fn values_in(model_type: &str, payload: &[u8]) -> Result<(usize, Opti
         } else {
             return Err(wrong_type().into());
         };
-        let (version, shape, count): (u8, u64, u64) =
-            (next(&mut input)?, next(&mut input)?, next(&mut input)?);
-        if version != 1 || shape != count {
-            return Err(Corruption::ArrayLength.into());
-        }
-        (count, intercept)
+        (array_len(&mut input)?, intercept)
     };
     if count.checked_mul(8) != Some(input.len() as u64) {
         return Err(Corruption::ArrayLength.into());
     }
     Ok((payload.len() - input.len(), intercept))
-}
-
-fn encode_error(err: impl std::error::Error + Send + Sync + 'static) -> Error {
-    ErrorKind::Encode(Box::new(err)).into()
 }
 
 /// The number of bytes bincode will write for `model`.
@@ -109,7 +100,7 @@ pub(crate) fn len<M: Serialize + Any>(model: &M) -> Result<u64> {
         return Ok((prefix.len() + size_of_val(values)) as u64);
     }
     let mut size = bincode::enc::write::SizeWriter::default();
-    bincode::serde::encode_into_writer(model, &mut size, config()).map_err(encode_error)?;
+    bincode::serde::encode_into_writer(model, &mut size, config()).map_err(Error::encode)?;
     Ok(size.bytes_written as u64)
 }
 
@@ -123,7 +114,7 @@ pub(crate) fn write<M: Serialize + Any, W: BlockWrite>(model: &M, out: &mut W) -
     let mut buffered = io::BufWriter::with_capacity(CHUNK / 16, out);
     bincode::serde::encode_into_std_write(model, &mut buffered, config()).map_err(|e| match e {
         EncodeError::Io { inner, .. } => Error::from(inner),
-        other => encode_error(other),
+        other => Error::encode(other),
     })?;
     buffered.flush()?;
     Ok(())
@@ -158,11 +149,7 @@ fn read_f64_block<M: Any, R: BlockRead>(input: &mut R, len: u64) -> Result<Optio
         return Ok(None);
     }
     let count = if is_array {
-        let (version, shape, count): (u8, u64, u64) = (next(input)?, next(input)?, next(input)?);
-        if version != 1 || shape != count {
-            return Err(Corruption::ArrayLength.into());
-        }
-        count
+        array_len(input)?
     } else {
         next(input)?
     };
@@ -171,7 +158,7 @@ fn read_f64_block<M: Any, R: BlockRead>(input: &mut R, len: u64) -> Result<Optio
     } else {
         vec_prefix(count)
     };
-    let prefix = prefix.map_err(encode_error)?.len() as u64;
+    let prefix = prefix.map_err(Error::encode)?.len() as u64;
     if count.checked_mul(8).and_then(|b| b.checked_add(prefix)) != Some(len) {
         return Err(Corruption::ArrayLength.into());
     }
@@ -216,6 +203,16 @@ fn advise_huge_pages(values: &mut [f64]) {
 }
 
 /// The next bincode value of `input`.
+/// The length of the `Array1` whose bincode `input` starts with: ndarray's serde version, its
+/// shape, and the element count, which must agree.
+fn array_len(input: &mut impl Read) -> Result<u64> {
+    let (version, shape, count): (u8, u64, u64) = (next(input)?, next(input)?, next(input)?);
+    if version != 1 || shape != count {
+        return Err(Corruption::ArrayLength.into());
+    }
+    Ok(count)
+}
+
 fn next<T: bincode::Decode<()>, R: Read>(input: &mut R) -> Result<T> {
     bincode::decode_from_std_read(input, config()).map_err(decode_error)
 }

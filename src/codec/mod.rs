@@ -9,6 +9,8 @@ mod bincode;
 mod shuffle;
 mod zstd;
 
+pub(crate) use bincode::values_in;
+
 use std::any::Any;
 use std::io::{self, Read, Write};
 
@@ -211,8 +213,7 @@ impl Payload {
                 }
             }
             Codec::Json => {
-                let bytes =
-                    serde_json::to_vec_pretty(model).map_err(|e| ErrorKind::Encode(Box::new(e)))?;
+                let bytes = serde_json::to_vec_pretty(model).map_err(Error::encode)?;
                 let decoded = bytes.len() as u64;
                 Payload::Stored {
                     bytes,
@@ -292,12 +293,6 @@ pub(crate) fn decode<M: DeserializeOwned + Any>(
             })
         }
     }
-}
-
-/// Where the `f64` values of a bincode `payload` holding a `model_type` start, and the intercept
-/// before them for the crate's linear model; the values must fill the rest of the payload.
-pub(crate) fn values_in(model_type: &str, payload: &[u8]) -> Result<(usize, Option<f64>)> {
-    bincode::values_in(model_type, payload)
 }
 
 /// Checks what can be checked of a payload without knowing the model's type: a compressed

@@ -84,6 +84,7 @@ impl std::fmt::Display for Format {
 /// ```
 pub fn encode(linear: &Linear, format: Format) -> crate::Result<Vec<u8>> {
     let portable = Portable::from(linear);
+    portable.validate()?;
     Ok(match format {
         Format::Skops => skops::encode(&portable)?,
         Format::Onnx => onnx::encode(&portable)?,
@@ -154,7 +155,7 @@ impl Portable {
         let model = crate::train::from_parts(&self.coef, self.intercept)?;
         let metadata = Metadata {
             features: Some(self.coef.len()),
-            feature_names: self.feature_names.clone(),
+            feature_names: self.feature_names,
             r2_train: self.r2_train,
             r2_test: self.r2_test,
             notes: vec![format!("{}, from {format}", self.model_type)],

@@ -16,13 +16,13 @@ use prost::Message;
 use super::{ExportProblem as Error, Portable, Result, from_le_bytes, to_le_bytes};
 
 /// The default domain's operator set we use.
-pub(crate) const OPSET: i64 = 17;
+const OPSET: i64 = 17;
 /// The IR version that goes with [`OPSET`].
-pub(crate) const IR_VERSION: i64 = 8;
+const IR_VERSION: i64 = 8;
 /// The input's name, as skl2onnx names it.
-pub(crate) const INPUT: &str = "X";
+const INPUT: &str = "X";
 /// The output's name, as skl2onnx names it.
-pub(crate) const OUTPUT: &str = "variable";
+const OUTPUT: &str = "variable";
 
 const FORMAT: &str = "onnx";
 /// `TensorProto.DataType.DOUBLE`.
@@ -33,7 +33,7 @@ const PRODUCT: &str = "multiplied";
 const PRODUCER_NAME: &str = "model-persistence";
 const DOC: &str = "Linear regression: variable = X @ coef + intercept, in float64.";
 
-/// The ONNX model of `model`, as bytes.
+/// The ONNX model of `model`, already validated by `export::encode`, as bytes.
 pub(crate) fn encode(model: &Portable) -> Result<Vec<u8>> {
     Ok(model_proto(model)?.encode_to_vec())
 }
@@ -78,7 +78,6 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Portable> {
 
 /// The message [`encode`] encodes.
 fn model_proto(model: &Portable) -> Result<ModelProto> {
-    model.validate()?;
     let n = model.n_features() as i64;
     let graph = GraphProto {
         node: vec![

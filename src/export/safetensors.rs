@@ -15,9 +15,8 @@ const FORMAT: &str = "safetensors";
 const COEF: &str = "coef";
 const INTERCEPT: &str = "intercept";
 
-/// The safetensors file of `model`, as bytes.
+/// The safetensors file of `model`, already validated by `export::encode`, as bytes.
 pub(crate) fn encode(model: &Portable) -> Result<Vec<u8>> {
-    model.validate()?;
     let coef = to_le_bytes(&model.coef);
     let intercept = to_le_bytes(&[model.intercept]);
     let tensors = [

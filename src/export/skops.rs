@@ -22,19 +22,18 @@ use super::{Portable, Result, to_le_bytes};
 
 /// The scikit-learn version recorded in `_sklearn_version`: scikit-learn warns when it loads an
 /// estimator saved by another version.
-pub(crate) const SKLEARN_VERSION: &str = "1.9.1";
+const SKLEARN_VERSION: &str = "1.9.1";
 /// The schema protocol of skops 0.16.
-pub(crate) const PROTOCOL: u32 = 2;
+const PROTOCOL: u32 = 2;
 /// The skops version whose layout we follow, recorded in `_skops_version`.
-pub(crate) const SKOPS_VERSION: &str = "0.16.0";
+const SKOPS_VERSION: &str = "0.16.0";
 
 const SCHEMA: &str = "schema.json";
 const COEF_FILE: &str = "coef_.npy";
 const INTERCEPT_FILE: &str = "intercept_.npy";
 
-/// The skops file of `model`, as bytes.
+/// The skops file of `model`, already validated by `export::encode`, as bytes.
 pub(crate) fn encode(model: &Portable) -> Result<Vec<u8>> {
-    model.validate()?;
     let schema = serde_json::to_vec_pretty(&schema(model))?;
     // Deflate, the one method every zip reader has; a fixed date and mode so that the bytes
     // depend on the model alone.

@@ -120,7 +120,7 @@ impl Fixed {
     }
 
     /// The codec and whether the payload was shuffled, checked against each other and the
-    /// lengths. A failure here may be damage, so the caller checks the checksum first.
+    /// lengths. A failure here may be damage, so the caller asks the checksum before reporting it.
     pub(crate) fn validate(&self) -> Result<(Codec, bool)> {
         let codec = Codec::from_code(self.codec).ok_or(ErrorKind::UnknownCodec(self.codec))?;
         let shuffled = self.flags == SHUFFLED;

@@ -6,10 +6,12 @@
 //! Codec 2 compresses the bincode bytes with zstd at level 1, after a byte shuffle when a trial
 //! on the first MiB says it helps ([`Codec::BincodeZstd`]).
 //!
-//! Reading checks, in order: the magic, the version, the lengths against the file size, the
-//! checksum, the codec, the descriptor, the size limit, the model type, and only then decodes.
-//! Decoding never runs code from the file, and every allocation it makes is bounded by the
-//! declared and checked lengths.
+//! Reading checks the magic, the version, the lengths against the file size and the size limit
+//! first; then the codec, the descriptor and the model type; then it decodes while the bytes pass
+//! through the checksum, which is compared at the end. A problem found after the fixed fields is
+//! reported as damage when the checksum disagrees, damage being the likelier cause (`view`
+//! compares the checksum before anything else). Decoding never runs code from the file, and every
+//! allocation it makes is bounded by the declared and checked lengths.
 //!
 //! This module works on bytes and streams; [`crate::persist`] works on files, atomically.
 
@@ -147,7 +149,7 @@ pub fn encode_into<M: Serialize + Any, W: Write>(
 
 /// Large `f64` values start at a multiple of this many bytes in the file, so that a mapping of
 /// the file can view them in place (a cache line; an `f64` needs 8).
-pub(crate) const VALUES_ALIGN: u64 = 64;
+const VALUES_ALIGN: u64 = 64;
 /// Values from this many bytes on are aligned: below it, a mapping would not pay, and the
 /// article's small files keep their size.
 const ALIGN_FROM: u64 = 4 << 10;
@@ -171,7 +173,7 @@ impl Prepared {
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
             metadata: metadata.clone(),
         };
-        let mut descriptor = serde_json::to_vec(&descriptor).map_err(encode_error)?;
+        let mut descriptor = serde_json::to_vec(&descriptor).map_err(Error::encode)?;
         let payload = Payload::encode(model, codec)?;
         if let Some((at, _)) = payload.values().filter(|&(_, n)| n * 8 >= ALIGN_FROM) {
             // Spaces after the JSON, which a JSON reader skips, until the values are aligned.
@@ -179,7 +181,7 @@ impl Prepared {
             let pad = (VALUES_ALIGN - start % VALUES_ALIGN) % VALUES_ALIGN;
             descriptor.resize(descriptor.len() + pad as usize, b' ');
         }
-        let descriptor_len = u32::try_from(descriptor.len()).map_err(encode_error)?;
+        let descriptor_len = u32::try_from(descriptor.len()).map_err(Error::encode)?;
         let (stored, decoded) = (payload.stored_len(), payload.decoded_len());
         let fixed = Fixed::new(codec, payload.shuffled(), descriptor_len, stored, decoded);
         Ok(Prepared {
@@ -205,10 +207,6 @@ impl Prepared {
         out.flush()?;
         Ok(self.len())
     }
-}
-
-fn encode_error(err: impl std::error::Error + Send + Sync + 'static) -> Error {
-    ErrorKind::Encode(Box::new(err)).into()
 }
 
 /// Checks `bytes` and decodes the model of type `M` they hold, refusing a payload that decodes
@@ -310,20 +308,9 @@ pub(crate) fn view(bytes: &[u8], limit: u64) -> Result<View> {
     // Fixed::parse checked that the lengths add up to the file's: these ranges are in bounds.
     let body = &bytes[..bytes.len() - CHECKSUM_LEN];
     let stored = u64::from_le_bytes(bytes[body.len()..].try_into().expect("8 bytes"));
-    let computed = xxhash_rust::xxh3::xxh3_64(body);
-    if stored != computed {
-        return Err(ErrorKind::Checksum { stored, computed }.into());
-    }
-    let (codec, shuffled) = fixed.validate()?;
+    let checksum = matching(stored, xxhash_rust::xxh3::xxh3_64(body))?;
     let descriptor_end = FIXED_LEN + fixed.descriptor_len as usize;
-    let descriptor: Descriptor = serde_json::from_slice(&bytes[FIXED_LEN..descriptor_end])
-        .map_err(Corruption::Descriptor)?;
-    let opened = Opened {
-        fixed,
-        codec,
-        shuffled,
-        descriptor,
-    };
+    let opened = Opened::new(fixed, &bytes[FIXED_LEN..descriptor_end])?;
     if opened.codec != Codec::Bincode {
         return Err(ErrorKind::NotMappable(opened.codec).into());
     }
@@ -334,7 +321,7 @@ pub(crate) fn view(bytes: &[u8], limit: u64) -> Result<View> {
         return Err(ErrorKind::Unaligned(values.start as u64).into());
     }
     Ok(View {
-        header: opened.header(len, computed),
+        header: opened.header(len, checksum),
         values,
         intercept,
     })
@@ -349,6 +336,18 @@ struct Opened {
 }
 
 impl Opened {
+    /// Checks the fixed fields' codec against the rest, and parses the descriptor's bytes.
+    fn new(fixed: Fixed, descriptor: &[u8]) -> Result<Opened> {
+        let (codec, shuffled) = fixed.validate()?;
+        let descriptor = serde_json::from_slice(descriptor).map_err(Corruption::Descriptor)?;
+        Ok(Opened {
+            fixed,
+            codec,
+            shuffled,
+            descriptor,
+        })
+    }
+
     /// The header of a file of `len` bytes whose checksum was verified.
     fn header(self, len: u64, checksum: u64) -> Header {
         Header {
@@ -393,15 +392,7 @@ impl<R: Read> Reader<R> {
             .input
             .read_exact(&mut descriptor)
             .map_err(|e| read_error(e, len))?;
-        let (codec, shuffled) = fixed.validate().map_err(|err| reader.damage_or(err))?;
-        let descriptor: Descriptor = serde_json::from_slice(&descriptor)
-            .map_err(|e| reader.damage_or(Corruption::Descriptor(e).into()))?;
-        let opened = Opened {
-            fixed,
-            codec,
-            shuffled,
-            descriptor,
-        };
+        let opened = Opened::new(fixed, &descriptor).map_err(|err| reader.damage_or(err))?;
         Ok((reader, opened))
     }
 
@@ -433,11 +424,7 @@ impl<R: Read> Reader<R> {
             .inner()
             .read_exact(&mut stored)
             .map_err(|e| read_error(e, len))?;
-        let stored = u64::from_le_bytes(stored);
-        if stored != computed {
-            return Err(ErrorKind::Checksum { stored, computed }.into());
-        }
-        Ok(computed)
+        matching(u64::from_le_bytes(stored), computed)
     }
 
     /// The error to report for `err` found before the end: a checksum mismatch if the file is
@@ -448,6 +435,14 @@ impl<R: Read> Reader<R> {
             Err(damage) => damage,
         }
     }
+}
+
+/// The checksum, if the one `stored` in the file matches the one `computed` from its bytes.
+fn matching(stored: u64, computed: u64) -> Result<u64> {
+    if stored != computed {
+        return Err(ErrorKind::Checksum { stored, computed }.into());
+    }
+    Ok(computed)
 }
 
 /// An I/O error while reading a file that announced `len` bytes.
@@ -467,7 +462,6 @@ fn read_error(err: io::Error, len: u64) -> Error {
 impl std::fmt::Display for Header {
     /// The report `model-persistence inspect` prints, one field per line.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let meta = &self.metadata;
         let shuffled = if self.shuffled { ", byte-shuffled" } else { "" };
         let (name, version) = (self.codec.name(), self.format_version);
         writeln!(
@@ -482,22 +476,30 @@ impl std::fmt::Display for Header {
             self.file_bytes, self.stored_bytes, self.payload_bytes
         )?;
         write!(f, "checksum      xxh3-64 {} (verified)", self.checksum)?;
-        if let Some(n) = meta.features {
+        write!(f, "{}", self.metadata)
+    }
+}
+
+impl std::fmt::Display for Metadata {
+    /// The fields that are known, each on a line of its own that starts with a line break, so
+    /// that the lines follow whatever report comes before them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(n) = self.features {
             write!(f, "\nfeatures      {n}")?;
         }
-        if !meta.feature_names.is_empty() {
-            write!(f, "\nnames         {}", meta.feature_names.join(", "))?;
+        if !self.feature_names.is_empty() {
+            write!(f, "\nnames         {}", self.feature_names.join(", "))?;
         }
-        if let Some(rows) = meta.train_rows {
+        if let Some(rows) = self.train_rows {
             write!(f, "\ntrain rows    {rows}")?;
         }
-        if let Some(r2) = meta.r2_train {
+        if let Some(r2) = self.r2_train {
             write!(f, "\nR² train      {r2}")?;
         }
-        if let Some(r2) = meta.r2_test {
+        if let Some(r2) = self.r2_test {
             write!(f, "\nR² test       {r2}")?;
         }
-        for note in &meta.notes {
+        for note in &self.notes {
             write!(f, "\nnote          {note}")?;
         }
         Ok(())

@@ -173,7 +173,7 @@ pub enum SklearnProblem {
         #[source]
         source: std::io::Error,
     },
-    /// Decompressed data (a joblib stream or a skops member) grows past the limit.
+    /// Decompressed data (a joblib stream, or all skops members together) grows past the limit.
     #[error("the decompressed data exceeds the limit of {limit} bytes")]
     TooLarge {
         /// The limit, in bytes.
@@ -259,6 +259,22 @@ pub enum SklearnProblem {
         /// `n_features_in_`.
         expected: usize,
     },
+}
+
+impl SklearnProblem {
+    /// The problem with a `module.name` off an allowlist: another scikit-learn object
+    /// ([`Unsupported`](Self::Unsupported)), a scipy sparse matrix ([`Sparse`](Self::Sparse)),
+    /// or else `other`, the reader's own refusal. One rule for pickles and skops files alike.
+    pub(crate) fn off_allowlist(module: &str, name: &str, other: fn(String) -> Self) -> Self {
+        let path = format!("{module}.{name}");
+        if module == "sklearn" || module.starts_with("sklearn.") {
+            Self::Unsupported { class: path }
+        } else if module.starts_with("scipy.sparse") {
+            Self::Sparse { class: path }
+        } else {
+            other(path)
+        }
+    }
 }
 
 /// Bytes as `78 9c 01`, for messages.

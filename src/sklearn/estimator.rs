@@ -222,8 +222,6 @@ impl fmt::Display for Container {
 pub(crate) enum Attr {
     /// `None`.
     None,
-    /// A bool.
-    Bool(bool),
     /// An int that fits in i64.
     Int(i64),
     /// A Python float.
@@ -232,7 +230,7 @@ pub(crate) enum Attr {
     Str(String),
     /// A numpy array or scalar.
     Array(NdArray),
-    /// Anything else: a container, a big int.
+    /// Anything else: a bool, a container, a big int.
     Other,
 }
 
@@ -288,12 +286,20 @@ fn wrong(attribute: &'static str, expected: &'static str) -> SklearnProblem {
     }
 }
 
-/// `coef_`: a one-dimensional array of floats.
+/// `coef_`: a one-dimensional float64 or float32 array, as f64 values.
 fn coef(attr: &Attr) -> Result<Vec<f64>, SklearnProblem> {
-    match attr {
-        Attr::Array(array) => float_vector("coef_", array),
-        _ => Err(wrong("coef_", "a numpy array")),
+    let Attr::Array(array) = attr else {
+        return Err(wrong("coef_", "a numpy array"));
+    };
+    if array.shape.len() != 1 {
+        return Err(SklearnProblem::CoefShape {
+            shape: array.shape.clone(),
+        });
     }
+    array.to_f64().ok_or(SklearnProblem::NotFloat {
+        attribute: "coef_",
+        dtype: array.dtype,
+    })
 }
 
 /// `intercept_`: a Python float or int, or a numpy scalar of floats.
@@ -343,23 +349,4 @@ fn feature_names(attr: Option<&Attr>, n: usize) -> Result<Option<Vec<String>>, S
         });
     }
     Ok(Some(names))
-}
-
-/// A one-dimensional float64 or float32 array as f64 values.
-fn float_vector(attribute: &'static str, array: &NdArray) -> Result<Vec<f64>, SklearnProblem> {
-    if array.shape.len() != 1 {
-        return Err(SklearnProblem::CoefShape {
-            shape: array.shape.clone(),
-        });
-    }
-    if !array.dtype.is_float() {
-        return Err(SklearnProblem::NotFloat {
-            attribute,
-            dtype: array.dtype,
-        });
-    }
-    array.to_f64().ok_or(SklearnProblem::NotFloat {
-        attribute,
-        dtype: array.dtype,
-    })
 }

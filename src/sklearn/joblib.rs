@@ -18,10 +18,10 @@ use std::fmt;
 use std::io::Read;
 
 use super::error::SklearnProblem;
-use super::numpy::{Dtype, NdArray, byte_size};
+use super::numpy::{Dtype, byte_size};
 
 /// The largest dictionary an lzma or xz stream may ask for: 96 MiB, above the 64 MiB of preset 9.
-pub(crate) const MAX_LZMA_MEMORY_KIB: u32 = 96 * 1024;
+const MAX_LZMA_MEMORY_KIB: u32 = 96 * 1024;
 
 /// A compressor joblib can wrap the pickle in (`joblib.dump(..., compress=(name, level))`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -42,7 +42,7 @@ pub enum Compressor {
 }
 
 /// joblib's prefixes (`_ZLIB_PREFIX` and the others), in the order joblib registers them.
-pub(crate) const PREFIXES: [(&[u8], Compressor); 6] = [
+const PREFIXES: [(&[u8], Compressor); 6] = [
     (b"\x78", Compressor::Zlib),
     (b"\x1f\x8b", Compressor::Gzip),
     (b"BZ", Compressor::Bz2),
@@ -115,49 +115,38 @@ pub(crate) fn decompress(
     Ok(out)
 }
 
-/// What a `NumpyArrayWrapper`'s state says about the array that follows it.
+/// What a `NumpyArrayWrapper`'s state says about the array that follows it. Its `order` is
+/// checked but not kept, as for every array ([`NdArray`](super::numpy::NdArray)).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Wrapper {
     /// The array's shape.
     pub(crate) shape: Vec<usize>,
-    /// True for `order='F'`.
-    pub(crate) fortran: bool,
     /// The element type.
     pub(crate) dtype: Dtype,
-    /// `numpy_array_alignment_bytes`: `None` for joblib before 1.2 (no padding byte).
-    pub(crate) alignment: Option<i64>,
+    /// True when the state has `numpy_array_alignment_bytes` (joblib 1.2 and later): then a
+    /// padding length byte and the padding come before the data.
+    pub(crate) aligned: bool,
 }
 
-/// Reads the raw data of a non-object array at `pos`; returns the array and the offset after it.
-pub(crate) fn read_array(
+/// Finds the raw data of a non-object array written at `pos`; returns the data and the offset
+/// after it.
+pub(crate) fn array_data<'a>(
     wrapper: &Wrapper,
-    input: &[u8],
+    input: &'a [u8],
     pos: usize,
-) -> Result<(NdArray, usize), SklearnProblem> {
-    let truncated = SklearnProblem::Truncated {
+) -> Result<(&'a [u8], usize), SklearnProblem> {
+    let truncated = || SklearnProblem::Truncated {
         opcode: "joblib array data",
         offset: pos,
     };
-    let mut start = pos;
-    if wrapper.alignment.is_some() {
-        let padding = *input.get(pos).ok_or(SklearnProblem::Truncated {
-            opcode: "joblib array data",
-            offset: pos,
-        })?;
-        start = pos + 1 + usize::from(padding);
-    }
-    // A size past the input, overflowing or not, is truncation, found before any allocation.
-    let size = byte_size(wrapper.dtype, &wrapper.shape);
-    let end = size.and_then(|size| start.checked_add(size));
-    let data = end.and_then(|end| input.get(start..end));
-    let (Some(end), Some(data)) = (end, data) else {
-        return Err(truncated);
+    let start = if wrapper.aligned {
+        let padding = input.get(pos).ok_or_else(truncated)?;
+        pos + 1 + usize::from(*padding)
+    } else {
+        pos
     };
-    let array = NdArray::from_bytes(
-        wrapper.dtype,
-        wrapper.shape.clone(),
-        wrapper.fortran,
-        data.to_vec(),
-    );
-    Ok((array.ok_or(truncated)?, end))
+    // A size past the input, overflowing or not, is truncation, found before any allocation.
+    let end = byte_size(wrapper.dtype, &wrapper.shape).and_then(|size| start.checked_add(size));
+    let data = end.and_then(|end| input.get(start..end).map(|data| (data, end)));
+    data.ok_or_else(truncated)
 }

@@ -25,7 +25,8 @@ mod numpy;
 mod pickle;
 mod skops;
 
-use std::fs;
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 
 pub use error::SklearnProblem;
@@ -35,6 +36,7 @@ pub use numpy::Dtype;
 pub use pickle::Op;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::persist;
 
 /// The article's own `Pck_LR_Model.pkl`, as its code writes it (`pickle.dump`, scikit-learn
 /// 1.9.1, numpy 2.4.6), shipped with the crate so that the book and the notebooks can open it.
@@ -44,8 +46,8 @@ pub const ARTICLE_PICKLE: &[u8] =
 pub const ARTICLE_JOBLIB: &[u8] =
     include_bytes!("../../tests/data/python/current/Jlib_LR_Model.pkl");
 
-/// The most bytes a file may have, and a compressed joblib stream or a skops member may inflate
-/// to: 256 MiB, far above any linear model.
+/// The most bytes a file may have, and a compressed joblib stream or all skops members together
+/// may inflate to: 256 MiB, far above any linear model.
 pub const MAX_BYTES: u64 = 256 << 20;
 
 /// The zip magic that starts a skops file.
@@ -104,22 +106,19 @@ pub fn looks_like(bytes: &[u8]) -> bool {
 /// ```
 pub fn load(path: impl AsRef<Path>) -> Result<PythonModel> {
     let path = path.as_ref();
-    let bytes = read_bounded(path)?;
+    let (file, len) = persist::open_bounded(path, MAX_BYTES)?;
+    let bytes = read_whole(file, len, path)?;
     decode(&bytes).map_err(|e| e.at(path))
 }
 
-/// Reads the whole file at `path`, refusing a folder or a file above [`MAX_BYTES`].
-pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>> {
-    let io_err = |e| Error::io(path, e);
-    let meta = fs::metadata(path).map_err(io_err)?;
-    if meta.is_dir() {
-        return Err(Error::from(ErrorKind::IsDirectory).at(path));
-    }
-    if meta.len() > MAX_BYTES {
-        let (bytes, limit) = (meta.len(), MAX_BYTES);
-        return Err(Error::from(ErrorKind::FileTooLarge { bytes, limit }).at(path));
-    }
-    fs::read(path).map_err(io_err)
+/// Reads the `len` bytes of `file`, opened from `path`, refusing a file above [`MAX_BYTES`].
+pub(crate) fn read_whole(file: File, len: u64, path: &Path) -> Result<Vec<u8>> {
+    persist::refuse_above(path, len, MAX_BYTES)?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(len)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(bytes)
 }
 
 /// Reads the linear model in the bytes of a pickle, joblib or skops file. A file that names
@@ -153,26 +152,10 @@ fn read(bytes: &[u8]) -> Result<PythonModel, SklearnProblem> {
 fn read_with_limit(bytes: &[u8], limit: u64) -> Result<PythonModel, SklearnProblem> {
     match detect(bytes)? {
         Format::Skops => skops::read(bytes, limit),
-        Format::Pickle => {
-            let pickle = pickle::load(bytes)?;
-            let protocol = pickle.protocol;
-            pickle.to_model(if pickle.joblib {
-                Container::Joblib {
-                    compressor: None,
-                    protocol,
-                }
-            } else {
-                Container::Pickle { protocol }
-            })
-        }
+        Format::Pickle => pickle::load(bytes)?.to_model(None),
         Format::Joblib(compressor) => {
             let stream = joblib::decompress(bytes, compressor, limit)?;
-            let pickle = pickle::load(&stream)?;
-            let protocol = pickle.protocol;
-            pickle.to_model(Container::Joblib {
-                compressor: Some(compressor),
-                protocol,
-            })
+            pickle::load(&stream)?.to_model(Some(compressor))
         }
     }
 }

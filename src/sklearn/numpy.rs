@@ -11,28 +11,26 @@ use std::fmt;
 use super::error::SklearnProblem;
 
 /// The first bytes of every `.npy` file.
-pub(crate) const NPY_MAGIC: &[u8; 6] = b"\x93NUMPY";
+const NPY_MAGIC: &[u8; 6] = b"\x93NUMPY";
 /// The longest `.npy` header read: numpy itself refuses headers over 10 000 bytes by default.
-pub(crate) const MAX_NPY_HEADER: usize = 65_536;
+const MAX_NPY_HEADER: usize = 65_536;
 
 /// The byte order of a dtype, as the pickle's dtype state or the `.npy` descr gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ByteOrder {
-    /// `<`, and `=` (native), which every machine scikit-learn runs on today is.
+    /// `<`; also `=` (native), as every machine scikit-learn runs on today is little-endian, and
+    /// `|` (one-byte and object types), where order does not apply.
     Little,
     /// `>`.
     Big,
-    /// `|`: one-byte and object types, where order does not apply.
-    NotApplicable,
 }
 
 impl ByteOrder {
     /// The order for a numpy byte-order character.
     pub(crate) fn from_char(c: char) -> Option<Self> {
         match c {
-            '<' | '=' => Some(Self::Little),
+            '<' | '=' | '|' => Some(Self::Little),
             '>' => Some(Self::Big),
-            '|' => Some(Self::NotApplicable),
             _ => None,
         }
     }
@@ -73,6 +71,13 @@ pub struct Dtype {
 }
 
 impl Dtype {
+    /// `object`, the dtype of a skops object array (`O8`).
+    pub(crate) const OBJECT: Dtype = Dtype {
+        kind: Kind::Object,
+        itemsize: 8,
+        order: ByteOrder::Little,
+    };
+
     /// The dtype for a type string without byte order, as `numpy.dtype` pickles it: `f8`, `i4`,
     /// `b1`, `O8`, `U7` (seven characters, 28 bytes). `None` when it is not one.
     pub(crate) fn from_typestr(typestr: &str) -> Option<Self> {
@@ -98,29 +103,19 @@ impl Dtype {
             'V' | 'M' | 'm' => (Kind::Other(code), count),
             _ => return None,
         };
-        let order = if itemsize <= 1 || kind == Kind::Object {
-            ByteOrder::NotApplicable
-        } else {
-            ByteOrder::Little
-        };
         Some(Dtype {
             kind,
             itemsize,
-            order,
+            order: ByteOrder::Little,
         })
     }
 
     /// The dtype for a `.npy` descr such as `<f8` or `|b1`.
-    pub(crate) fn from_descr(descr: &str) -> Option<Self> {
+    fn from_descr(descr: &str) -> Option<Self> {
         let mut chars = descr.chars();
         let order = ByteOrder::from_char(chars.next()?)?;
         let dtype = Self::from_typestr(chars.as_str())?;
         Some(Dtype { order, ..dtype })
-    }
-
-    /// True for float64 and float32, the element types coefficients are read from.
-    pub(crate) fn is_float(&self) -> bool {
-        self.kind == Kind::Float && matches!(self.itemsize, 4 | 8)
     }
 }
 
@@ -145,27 +140,28 @@ impl fmt::Display for Dtype {
 /// The elements of an array.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Data {
-    /// Raw element bytes in the dtype's byte order, in memory order (C or Fortran).
+    /// Raw element bytes in the dtype's byte order, in the order the file stores them.
     Bytes(Vec<u8>),
     /// The items of an object array: `Some` for a Python `str`, `None` for anything else.
     Objects(Vec<Option<String>>),
 }
 
 /// A numpy array (or a numpy scalar, with an empty shape) read from a file.
+///
+/// The readers check a file's C or Fortran order flag but do not keep it: every array a model is
+/// read from is a scalar or one-dimensional, where both orders lay the elements out alike.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct NdArray {
     /// Element type.
     pub(crate) dtype: Dtype,
     /// Shape; empty for a scalar.
     pub(crate) shape: Vec<usize>,
-    /// True when `data` is in Fortran (column-major) order.
-    pub(crate) fortran: bool,
     /// The elements.
     pub(crate) data: Data,
 }
 
 /// The number of elements of a shape, or `None` on overflow.
-pub(crate) fn element_count(shape: &[usize]) -> Option<usize> {
+fn element_count(shape: &[usize]) -> Option<usize> {
     shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
 }
 
@@ -177,17 +173,11 @@ pub(crate) fn byte_size(dtype: Dtype, shape: &[usize]) -> Option<usize> {
 impl NdArray {
     /// An array of a non-object dtype over raw bytes; `None` unless they are exactly
     /// [`byte_size`] bytes.
-    pub(crate) fn from_bytes(
-        dtype: Dtype,
-        shape: Vec<usize>,
-        fortran: bool,
-        bytes: Vec<u8>,
-    ) -> Option<Self> {
+    pub(crate) fn from_bytes(dtype: Dtype, shape: Vec<usize>, bytes: Vec<u8>) -> Option<Self> {
         let fits = byte_size(dtype, &shape) == Some(bytes.len()) && dtype.kind != Kind::Object;
         fits.then_some(NdArray {
             dtype,
             shape,
-            fortran,
             data: Data::Bytes(bytes),
         })
     }
@@ -196,19 +186,17 @@ impl NdArray {
     pub(crate) fn from_objects(
         dtype: Dtype,
         shape: Vec<usize>,
-        fortran: bool,
         items: Vec<Option<String>>,
     ) -> Option<Self> {
         let fits = element_count(&shape) == Some(items.len()) && dtype.kind == Kind::Object;
         fits.then_some(NdArray {
             dtype,
             shape,
-            fortran,
             data: Data::Objects(items),
         })
     }
 
-    /// The elements as f64, in memory order, for float64 and float32 arrays; `None` otherwise.
+    /// The elements as f64, in stored order, for float64 and float32 arrays; `None` otherwise.
     pub(crate) fn to_f64(&self) -> Option<Vec<f64>> {
         let Data::Bytes(bytes) = &self.data else {
             return None;
@@ -246,7 +234,7 @@ impl NdArray {
         }
     }
 
-    /// The items of an object array of strings, in memory order; `None` if any is not a string.
+    /// The items of an object array of strings, in stored order; `None` if any is not a string.
     pub(crate) fn to_strings(&self) -> Option<Vec<String>> {
         match &self.data {
             Data::Objects(items) => items.iter().cloned().collect(),
@@ -288,14 +276,13 @@ pub(crate) fn parse_npy(bytes: &[u8]) -> Result<NdArray, SklearnProblem> {
     if dtype.kind == Kind::Object {
         return Err(bad("it holds Python objects, which need pickle"));
     }
-    NdArray::from_bytes(dtype, fields.shape, fields.fortran_order, data.to_vec())
+    NdArray::from_bytes(dtype, fields.shape, data.to_vec())
         .ok_or(bad("its data does not match its shape and dtype"))
 }
 
-/// The three fields of a `.npy` header.
+/// The `.npy` header fields that are kept; `fortran_order` is only checked (see [`NdArray`]).
 struct NpyHeader {
     descr: String,
-    fortran_order: bool,
     shape: Vec<usize>,
 }
 
@@ -322,9 +309,9 @@ impl NpyHeader {
             }
         }
         p.rest.trim().is_empty().then_some(())?;
+        fortran?;
         Some(NpyHeader {
             descr: descr?,
-            fortran_order: fortran?,
             shape: shape?,
         })
     }
@@ -419,7 +406,7 @@ mod tests {
 
         let header = "{'descr': '>f4', 'fortran_order': True, 'shape': (), }\n";
         let array = parse_npy(&npy(header, &0.5f32.to_be_bytes())).expect("a scalar");
-        assert_eq!((array.shape.len(), array.fortran), (0, true));
+        assert_eq!(array.shape.len(), 0);
         assert_eq!(array.to_f64(), Some(vec![0.5]));
 
         let mut v2 = NPY_MAGIC.to_vec();

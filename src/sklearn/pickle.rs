@@ -23,23 +23,23 @@ use std::fmt;
 
 use super::error::SklearnProblem;
 use super::estimator::{self, Attr, Container, Estimator, PythonModel};
-use super::joblib::{self, Wrapper};
+use super::joblib::{self, Compressor, Wrapper};
 use super::numpy::{ByteOrder, Dtype, Kind, NdArray};
 
 /// The deepest nesting of MARKs, and of containers inside containers, the machine accepts.
-pub(crate) const MAX_DEPTH: usize = 1000;
+const MAX_DEPTH: usize = 1000;
 /// The most objects (strings, containers, arrays...) one pickle may build.
-pub(crate) const MAX_OBJECTS: usize = 1 << 22;
+const MAX_OBJECTS: usize = 1 << 22;
 /// The most entries the stack may hold at once.
-pub(crate) const MAX_STACK: usize = 1 << 20;
+const MAX_STACK: usize = 1 << 20;
 
-/// A handle to an object in a [`Pickle`]'s arena.
+/// A handle to an object in the machine's arena.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct ObjId(usize);
+struct ObjId(usize);
 
 /// A value on the stack, in the memo or inside a container: small values inline, others by handle.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Value {
+enum Value {
     /// `None`.
     None,
     /// `True` or `False`.
@@ -54,13 +54,13 @@ pub(crate) enum Value {
 
 /// An object built by the machine. None of them can run code.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Obj {
+enum Obj {
     /// A str (also a Python 2 str, decoded as latin-1 like numpy advises).
     Str(String),
     /// bytes or bytearray.
     Bytes(Vec<u8>),
-    /// An int too large for i64: little-endian two's complement.
-    BigInt(Vec<u8>),
+    /// An int too large for i64, whose value nothing needs.
+    BigInt,
     /// A list.
     List(Vec<Value>),
     /// A tuple.
@@ -86,13 +86,13 @@ pub(crate) enum Obj {
 
 /// A global the file names, with what the machine will do with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Global {
+struct Global {
     /// The module, as the file spells it.
-    pub(crate) module: String,
+    module: String,
     /// The name inside the module.
-    pub(crate) name: String,
+    name: String,
     /// What it is to the machine.
-    pub(crate) role: Role,
+    role: Role,
 }
 
 impl fmt::Display for Global {
@@ -103,7 +103,7 @@ impl fmt::Display for Global {
 
 /// What an allowed global means; see [`resolve`] for the names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Role {
+enum Role {
     /// One of the four linear estimator classes.
     Estimator(Estimator),
     /// `copyreg._reconstructor(cls, object, None)`: an instance of `cls`.
@@ -130,11 +130,11 @@ pub(crate) enum Role {
 
 /// An instance of an allowed class, with the state BUILD gave it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Instance {
+struct Instance {
     /// Its class.
-    pub(crate) class: Global,
+    class: Global,
     /// The state dict, once BUILD ran.
-    pub(crate) state: Option<Value>,
+    state: Option<Value>,
 }
 
 /// Where the allowlist sends a `module.name`: to a role, or to the reason it is refused.
@@ -149,7 +149,7 @@ pub(crate) struct Instance {
 /// ([`SklearnProblem::Sparse`]); everything else is [`SklearnProblem::Refused`]. For protocols below 3,
 /// Python 2's `__builtin__` and `copy_reg` stand for `builtins` and `copyreg`, as
 /// `pickle.load`'s `fix_imports` maps them.
-pub(crate) fn resolve(module: &str, name: &str, protocol: u8) -> Result<Role, SklearnProblem> {
+fn resolve(module: &str, name: &str, protocol: u8) -> Result<Role, SklearnProblem> {
     let fixed = match module {
         "__builtin__" if protocol < 3 => "builtins",
         "copy_reg" if protocol < 3 => "copyreg",
@@ -171,43 +171,42 @@ pub(crate) fn resolve(module: &str, name: &str, protocol: u8) -> Result<Role, Sk
         }
         ("_codecs", "encode") => Role::CodecsEncode,
         _ => {
-            let global = format!("{module}.{name}");
-            return Err(if module == "sklearn" || module.starts_with("sklearn.") {
-                SklearnProblem::Unsupported { class: global }
-            } else if module.starts_with("scipy.sparse") {
-                SklearnProblem::Sparse { class: global }
-            } else {
+            return Err(SklearnProblem::off_allowlist(module, name, |global| {
                 SklearnProblem::Refused { global }
-            });
+            }));
         }
     };
     Ok(role)
 }
 
-/// A pickle read by the machine: the arena of objects and the value STOP returned.
-#[derive(Debug, Clone)]
-pub(crate) struct Pickle {
-    objects: Vec<Slot>,
+/// A pickle read by the machine: the machine, which holds the objects, and the value STOP
+/// returned.
+pub(crate) struct Pickle<'a> {
+    machine: Machine<'a>,
     /// The value the pickle returns.
-    pub(crate) root: Value,
+    root: Value,
     /// The protocol of its PROTO opcode.
-    pub(crate) protocol: u8,
-    /// True when it held joblib `NumpyArrayWrapper`s: then it is a joblib file.
-    pub(crate) joblib: bool,
+    protocol: u8,
 }
 
-impl Pickle {
-    /// The object a value refers to; `None` for inline values.
-    pub(crate) fn obj(&self, value: Value) -> Option<&Obj> {
-        match value {
-            Value::Obj(id) => self.objects.get(id.0).map(|slot| &slot.obj),
-            _ => None,
-        }
-    }
-
-    /// The estimator this pickle holds, checked; `container` says where the pickle came from.
-    pub(crate) fn to_model(&self, container: Container) -> Result<PythonModel, SklearnProblem> {
-        let Some(Obj::Instance(instance)) = self.obj(self.root) else {
+impl Pickle<'_> {
+    /// The estimator this pickle holds, checked. `compressor` is that of the joblib file the
+    /// pickle was decompressed from; without one, the pickle is a joblib file if it held
+    /// joblib `NumpyArrayWrapper`s.
+    pub(crate) fn to_model(
+        &self,
+        compressor: Option<Compressor>,
+    ) -> Result<PythonModel, SklearnProblem> {
+        let protocol = self.protocol;
+        let container = if compressor.is_some() || self.machine.joblib {
+            Container::Joblib {
+                compressor,
+                protocol,
+            }
+        } else {
+            Container::Pickle { protocol }
+        };
+        let Some(Obj::Instance(instance)) = self.machine.obj(self.root) else {
             return Err(SklearnProblem::NotAnEstimator {
                 found: self.describe(self.root),
             });
@@ -217,7 +216,8 @@ impl Pickle {
                 found: "a joblib array wrapper",
             });
         };
-        let Some(Obj::Dict(items)) = instance.state.and_then(|state| self.obj(state)) else {
+        let Some(Obj::Dict(items)) = instance.state.and_then(|state| self.machine.obj(state))
+        else {
             return Err(SklearnProblem::WrongType {
                 attribute: "the estimator's state",
                 expected: "a dict",
@@ -225,7 +225,7 @@ impl Pickle {
         };
         let attrs = items
             .iter()
-            .filter_map(|(key, value)| match self.obj(*key) {
+            .filter_map(|(key, value)| match self.machine.obj(*key) {
                 Some(Obj::Str(key)) => Some((key.clone(), self.attr(*value))),
                 _ => None,
             })
@@ -236,10 +236,10 @@ impl Pickle {
     fn attr(&self, value: Value) -> Attr {
         match value {
             Value::None => Attr::None,
-            Value::Bool(b) => Attr::Bool(b),
             Value::Int(n) => Attr::Int(n),
             Value::Float(x) => Attr::Float(x),
-            Value::Obj(_) => match self.obj(value) {
+            Value::Bool(_) => Attr::Other,
+            Value::Obj(_) => match self.machine.obj(value) {
                 Some(Obj::Str(s)) => Attr::Str(s.clone()),
                 Some(Obj::Array(array)) => Attr::Array(array.clone()),
                 _ => Attr::Other,
@@ -254,10 +254,10 @@ impl Pickle {
             Value::Bool(_) => "a bool",
             Value::Int(_) => "an int",
             Value::Float(_) => "a float",
-            Value::Obj(_) => match self.obj(value) {
+            Value::Obj(_) => match self.machine.obj(value) {
                 Some(Obj::Str(_)) => "a str",
                 Some(Obj::Bytes(_)) => "bytes",
-                Some(Obj::BigInt(_)) => "an int",
+                Some(Obj::BigInt) => "an int",
                 Some(Obj::List(_)) => "a list",
                 Some(Obj::Tuple(_)) => "a tuple",
                 Some(Obj::Dict(_)) => "a dict",
@@ -273,7 +273,7 @@ impl Pickle {
 }
 
 /// Reads a pickle (or an uncompressed joblib stream) into inert values; calls nothing.
-pub(crate) fn load(bytes: &[u8]) -> Result<Pickle, SklearnProblem> {
+pub(crate) fn load(bytes: &[u8]) -> Result<Pickle<'_>, SklearnProblem> {
     let mut machine = Machine::new(bytes, false);
     let (root, protocol) = machine.run(false)?;
     if let Some(rest) = bytes.len().checked_sub(machine.pos).filter(|n| *n > 0) {
@@ -283,10 +283,9 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Pickle, SklearnProblem> {
         });
     }
     Ok(Pickle {
-        objects: machine.objects,
+        machine,
         root,
         protocol,
-        joblib: machine.joblib,
     })
 }
 
@@ -348,14 +347,6 @@ struct Here {
 }
 
 impl Here {
-    /// An opcode byte that no protocol defines.
-    fn unknown(self, byte: u8) -> SklearnProblem {
-        SklearnProblem::UnknownOpcode {
-            byte,
-            offset: self.at,
-        }
-    }
-
     fn truncated(self) -> SklearnProblem {
         SklearnProblem::Truncated {
             opcode: self.name,
@@ -469,7 +460,7 @@ macro_rules! opcodes {
         }
 
         /// The name `pickletools` gives an opcode byte; `None` for a byte that is no opcode.
-        pub(crate) fn opcode_name(code: u8) -> Option<&'static str> {
+        fn opcode_name(code: u8) -> Option<&'static str> {
             match code {
                 $(op::$name => Some(stringify!($name)),)*
                 _ => None,
@@ -792,8 +783,8 @@ impl<'a> Machine<'a> {
         f.push(value, self.here)
     }
 
-    /// APPEND(S), SETITEM(S), ADDITEMS: adds `items` to the list, dict or set `target`.
-    fn extend(&mut self, target: Value, items: Vec<Value>) -> Result<(), SklearnProblem> {
+    /// APPEND(S), SETITEM(S), ADDITEMS (`code`): adds `items` to the list, dict or set `target`.
+    fn extend(&mut self, code: u8, target: Value, items: Vec<Value>) -> Result<(), SklearnProblem> {
         let here = self.here;
         let depth = self.depth_of(&items);
         let wrong = here.malformed("a list, dict or set below its items");
@@ -803,10 +794,10 @@ impl<'a> Machine<'a> {
         let Some(slot) = self.objects.get_mut(id.0) else {
             return Err(wrong);
         };
-        match (&mut slot.obj, here.name) {
-            (Obj::List(list), "APPEND" | "APPENDS") => list.extend(items),
-            (Obj::Set(set), "ADDITEMS") => set.extend(items),
-            (Obj::Dict(dict), "SETITEM" | "SETITEMS") => {
+        match (&mut slot.obj, code) {
+            (Obj::List(list), op::APPEND | op::APPENDS) => list.extend(items),
+            (Obj::Set(set), op::ADDITEMS) => set.extend(items),
+            (Obj::Dict(dict), op::SETITEM | op::SETITEMS) => {
                 dict.extend(pairs(items).ok_or(here.malformed("keys and values in pairs"))?);
             }
             (Obj::Opaque, _) => {}
@@ -822,7 +813,9 @@ impl<'a> Machine<'a> {
     // ---- opcodes ----
 
     /// Executes one opcode; returns the pickle's value at STOP. The opcodes come in families,
-    /// each executed by a method of its own.
+    /// each executed by a method of its own. `run` has already stopped at any byte that is no
+    /// opcode, and the families together name every opcode [`opcode_name`] knows, each once: so the
+    /// `unreachable!` arms here and in the families are never reached.
     fn step(
         &mut self,
         f: &mut Frame,
@@ -852,7 +845,7 @@ impl<'a> Machine<'a> {
             | READONLY_BUFFER | INT | LONG | FLOAT | STRING | UNICODE => {
                 self.outside(f, code).map(|()| None)
             }
-            _ => Err(self.here.unknown(code)),
+            _ => unreachable!("run stops at a byte that is no opcode"),
         }
     }
 
@@ -902,7 +895,7 @@ impl<'a> Machine<'a> {
                 f.pop_mark(h)?;
             }
             DUP => f.push(f.top(h)?, h)?,
-            _ => return Err(h.unknown(code)),
+            _ => unreachable!("step sends only control opcodes here"),
         }
         Ok(None)
     }
@@ -937,7 +930,7 @@ impl<'a> Machine<'a> {
                     }
                     Err(big) => {
                         self.arg(|| format!("<{}-byte integer>", big.len()));
-                        self.alloc(Obj::BigInt(big), 0)?
+                        self.alloc(Obj::BigInt, 0)?
                     }
                 };
                 f.push(value, h)?;
@@ -973,7 +966,7 @@ impl<'a> Machine<'a> {
                 self.arg(|| str_text(&text));
                 self.push_new(f, Obj::Str(text), 0)?;
             }
-            _ => return Err(h.unknown(code)),
+            _ => unreachable!("step sends only scalar opcodes here"),
         }
         Ok(())
     }
@@ -989,17 +982,17 @@ impl<'a> Machine<'a> {
             EMPTY_SET => self.push_new(f, Obj::Set(Vec::new()), 0)?,
             APPEND => {
                 let value = f.pop(h)?;
-                self.extend(f.top(h)?, vec![value])?;
+                self.extend(code, f.top(h)?, vec![value])?;
             }
             SETITEM => {
                 let value = f.pop(h)?;
                 let key = f.pop(h)?;
-                self.extend(f.top(h)?, vec![key, value])?;
+                self.extend(code, f.top(h)?, vec![key, value])?;
             }
             APPENDS | SETITEMS | ADDITEMS => {
                 self.arg(|| f.mark_text());
                 let items = f.pop_mark(h)?;
-                self.extend(f.top(h)?, items)?;
+                self.extend(code, f.top(h)?, items)?;
             }
             LIST | TUPLE | DICT | FROZENSET => {
                 self.arg(|| f.mark_text());
@@ -1022,7 +1015,7 @@ impl<'a> Machine<'a> {
                 let depth = self.depth_of(&items);
                 self.push_new(f, Obj::Tuple(items), depth)?;
             }
-            _ => return Err(h.unknown(code)),
+            _ => unreachable!("step sends only container opcodes here"),
         }
         Ok(())
     }
@@ -1056,7 +1049,7 @@ impl<'a> Machine<'a> {
                     h,
                 )?;
             }
-            _ => return Err(h.unknown(code)),
+            _ => unreachable!("step sends only memo opcodes here"),
         }
         Ok(())
     }
@@ -1106,7 +1099,7 @@ impl<'a> Machine<'a> {
                     f.set_top(value);
                 }
             }
-            _ => return Err(h.unknown(code)),
+            _ => unreachable!("step sends only global and call opcodes here"),
         }
         Ok(())
     }
@@ -1159,7 +1152,7 @@ impl<'a> Machine<'a> {
                 self.unsupported("protocol 0 text values are not read")?;
                 self.push_new(f, Obj::Opaque, 0)?;
             }
-            _ => return Err(h.unknown(code)),
+            _ => unreachable!("step sends only the opcodes it does not execute here"),
         }
         Ok(())
     }
@@ -1270,21 +1263,20 @@ impl<'a> Machine<'a> {
             (Role::Scalar, Call::Reduce, [dtype, data]) => {
                 match (self.obj(*dtype), self.raw_bytes(*data)) {
                     (Some(Obj::Dtype(dtype)), Some(bytes)) if dtype.kind != Kind::Object => {
-                        Obj::Array(self.array(global, *dtype, Vec::new(), false, bytes)?)
+                        Obj::Array(self.array(global, *dtype, Vec::new(), bytes)?)
                     }
                     _ => return Err(bad()),
                 }
             }
             (Role::FromBuffer, Call::Reduce, [buffer, dtype, shape, order]) => {
-                let fortran = match self.obj(*order) {
-                    Some(Obj::Str(order)) if order == "C" || order == "F" => order == "F",
-                    _ => return Err(bad()),
-                };
+                if !matches!(self.obj(*order), Some(Obj::Str(o)) if o == "C" || o == "F") {
+                    return Err(bad());
+                }
                 match (self.obj(*buffer), self.obj(*dtype), self.shape(*shape)) {
                     (Some(Obj::Bytes(bytes)), Some(Obj::Dtype(dtype)), Some(shape))
                         if dtype.kind != Kind::Object =>
                     {
-                        Obj::Array(self.array(global, *dtype, shape, fortran, bytes.clone())?)
+                        Obj::Array(self.array(global, *dtype, shape, bytes.clone())?)
                     }
                     _ => return Err(bad()),
                 }
@@ -1310,12 +1302,11 @@ impl<'a> Machine<'a> {
         global: &Global,
         dtype: Dtype,
         shape: Vec<usize>,
-        fortran: bool,
         bytes: Vec<u8>,
     ) -> Result<NdArray, SklearnProblem> {
         let expected = super::numpy::byte_size(dtype, &shape);
         let found = bytes.len();
-        NdArray::from_bytes(dtype, shape, fortran, bytes).ok_or_else(|| SklearnProblem::ArraySize {
+        NdArray::from_bytes(dtype, shape, bytes).ok_or_else(|| SklearnProblem::ArraySize {
             global: global.to_string(),
             expected,
             found,
@@ -1413,10 +1404,11 @@ impl<'a> Machine<'a> {
         let Some(Obj::Dtype(dtype)) = self.obj(*dtype) else {
             return Err(bad());
         };
-        let fortran = flag(*fortran).ok_or_else(bad)?;
+        // The order is checked, not kept (see `NdArray`).
+        flag(*fortran).ok_or_else(bad)?;
         if dtype.kind != Kind::Object {
             let bytes = self.raw_bytes(*raw).ok_or_else(bad)?;
-            return self.array(global, *dtype, shape, fortran, bytes);
+            return self.array(global, *dtype, shape, bytes);
         }
         let Some(Obj::List(items)) = self.obj(*raw) else {
             return Err(bad());
@@ -1426,7 +1418,7 @@ impl<'a> Machine<'a> {
             _ => None,
         };
         let items = items.iter().map(text).collect();
-        NdArray::from_objects(*dtype, shape, fortran, items).ok_or_else(bad)
+        NdArray::from_objects(*dtype, shape, items).ok_or_else(bad)
     }
 
     /// dtype.__setstate__: `(3, byteorder, subarray, names, fields, elsize, alignment, flags)`,
@@ -1483,19 +1475,17 @@ impl<'a> Machine<'a> {
                 _ => Err(bad_args(class)),
             };
         }
-        let (array, end) = joblib::read_array(&wrapper, self.input, start)?;
-        let size = end - start;
-        let data = match &array.data {
-            super::numpy::Data::Bytes(bytes) => bytes.len(),
-            super::numpy::Data::Objects(_) => 0,
-        };
+        let (data, end) = joblib::array_data(&wrapper, self.input, start)?;
+        let (size, len) = (end - start, data.len());
+        let array = self.array(class, wrapper.dtype, wrapper.shape, data.to_vec())?;
         self.arg_line(start, || {
-            let padding = match wrapper.alignment {
-                Some(_) => format!("1 + {} padding bytes, then ", size.saturating_sub(data + 1)),
-                None => String::new(),
+            let padding = if wrapper.aligned {
+                format!("1 + {} padding bytes, then ", size.saturating_sub(len + 1))
+            } else {
+                String::new()
             };
             let shape = super::error::shape_text(&array.shape);
-            format!("{padding}{data} bytes of {} {shape}", array.dtype)
+            format!("{padding}{len} bytes of {} {shape}", array.dtype)
         });
         self.pos = end;
         self.alloc(Obj::Array(array), 0)
@@ -1520,7 +1510,8 @@ impl<'a> Machine<'a> {
         let Some(Obj::Dict(items)) = self.obj(state) else {
             return None;
         };
-        let (mut shape, mut fortran, mut dtype, mut alignment) = (None, None, None, None);
+        // The order is checked, not kept (see `NdArray`).
+        let (mut shape, mut order, mut dtype, mut aligned) = (None, None, None, false);
         for (key, value) in items {
             let Some(Obj::Str(key)) = self.obj(*key) else {
                 return None;
@@ -1528,26 +1519,24 @@ impl<'a> Machine<'a> {
             match (key.as_str(), self.obj(*value)) {
                 ("subclass", Some(Obj::Global(g))) if g.role == Role::NdArray => {}
                 ("shape", _) => shape = Some(self.shape(*value)?),
-                ("order", Some(Obj::Str(order))) if order == "C" || order == "F" => {
-                    fortran = Some(order == "F");
-                }
+                ("order", Some(Obj::Str(o))) if o == "C" || o == "F" => order = Some(()),
                 ("dtype", Some(Obj::Dtype(d))) => dtype = Some(*d),
                 ("allow_mmap", _) => {
                     flag(*value)?;
                 }
                 ("numpy_array_alignment_bytes", _) => match value {
-                    Value::Int(n) => alignment = Some(*n),
+                    Value::Int(_) => aligned = true,
                     Value::None => {}
                     _ => return None,
                 },
                 _ => return None,
             }
         }
+        order?;
         Some(Wrapper {
             shape: shape?,
-            fortran: fortran?,
             dtype: dtype?,
-            alignment,
+            aligned,
         })
     }
 }

@@ -10,7 +10,8 @@
 //! `_numpy.py`).
 //!
 //! Like skops' own `audit_tree`, every node of the tree is checked against the allowlist before
-//! anything is built, and the first type off it is named. Every member is read through a limit.
+//! anything is built, and the first type off it is named. All members together are read through
+//! one limit.
 
 use std::io::{Cursor, Read};
 
@@ -21,9 +22,9 @@ use super::estimator::{self, Attr, Container, Estimator, PythonModel};
 use super::numpy::{Dtype, NdArray, parse_npy};
 
 /// The newest skops protocol this reader knows (skops 0.10 and later write 2).
-pub(crate) const MAX_PROTOCOL: i64 = 2;
+const MAX_PROTOCOL: i64 = 2;
 /// The name of the schema member.
-pub(crate) const SCHEMA: &str = "schema.json";
+const SCHEMA: &str = "schema.json";
 
 /// Types a loader may name besides the estimators: `(loader, module, class)`.
 const ALLOWED: &[(&str, &str, &[&str])] = &[
@@ -52,7 +53,7 @@ const ALLOWED: &[(&str, &str, &[&str])] = &[
     ("DTypeNode", "numpy", &["dtype"]),
 ];
 
-/// Reads the linear model in a skops file; no member may inflate past `limit` bytes in total.
+/// Reads the linear model in a skops file; all members together may inflate to `limit` bytes.
 pub(crate) fn read(bytes: &[u8], limit: u64) -> Result<PythonModel, SklearnProblem> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))?;
     let mut budget = limit;
@@ -193,14 +194,9 @@ fn check(module: &str, class: &str, loader: &str) -> Result<(), SklearnProblem> 
     if allowed {
         return Ok(());
     }
-    let name = format!("{module}.{class}");
-    Err(if module == "sklearn" || module.starts_with("sklearn.") {
-        SklearnProblem::Unsupported { class: name }
-    } else if module.starts_with("scipy.sparse") {
-        SklearnProblem::Sparse { class: name }
-    } else {
+    Err(SklearnProblem::off_allowlist(module, class, |name| {
         SklearnProblem::RefusedType { name }
-    })
+    }))
 }
 
 /// One attribute node as an [`Attr`]; arrays are read from their `.npy` members.
@@ -246,8 +242,7 @@ fn attr(
                 })
                 .collect::<Option<Vec<usize>>>()
                 .ok_or(bad("an object array's shape is not a tuple of sizes"))?;
-            let dtype = Dtype::from_typestr("O8").ok_or(bad("no object dtype"))?;
-            let array = NdArray::from_objects(dtype, shape, false, items);
+            let array = NdArray::from_objects(Dtype::OBJECT, shape, items);
             Ok(Attr::Array(array.ok_or(bad(
                 "an object array's items do not match its shape",
             ))?))
@@ -266,7 +261,6 @@ fn json_attr(map: &Map<String, Json>) -> Result<Attr, SklearnProblem> {
         })?;
     Ok(match serde_json::from_str::<Json>(text)? {
         Json::Null => Attr::None,
-        Json::Bool(b) => Attr::Bool(b),
         Json::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => Attr::Int(i),
             (None, Some(x)) => Attr::Float(x),
