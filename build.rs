@@ -13,6 +13,8 @@ fn main() {
     println!("cargo::rerun-if-changed={}", summary_path.display());
     let summary = fs::read_to_string(&summary_path).expect("book/src/SUMMARY.md is readable");
     let mut modules = String::new();
+    // The same scan as `summary_chapters` in xtask/src/markdown.rs, written here again so that
+    // the package builds without the xtask folder, which `cargo package` leaves out.
     for file in summary
         .split("](")
         .skip(1)

@@ -496,11 +496,14 @@ fn payloads(bench: &mut Bench, runs: &Runs, rng: &mut Mt64) -> Vec<Memory> {
             },
         );
         let payload_bytes = bytes.len() as u64;
-        for (what, format) in [
-            ("load", "bincode"),
-            ("map", "bincode, mapped (anonymous memory)"),
+        let zstd_path = bench.path("model.bin.zst");
+        save(&array, &zstd_path, Codec::BincodeZstd).expect("save");
+        for (what, format, path) in [
+            ("load", "bincode", &path),
+            ("map", "bincode, mapped (anonymous memory)", &path),
+            ("load", row_name(Codec::BincodeZstd), &zstd_path),
         ] {
-            if let Some(peak_bytes) = peak_memory(what, &path) {
+            if let Some(peak_bytes) = peak_memory(what, path) {
                 memory.push(Memory {
                     workload: workload.clone(),
                     format: format.to_string(),
@@ -509,17 +512,6 @@ fn payloads(bench: &mut Bench, runs: &Runs, rng: &mut Mt64) -> Vec<Memory> {
                     ratio: peak_bytes as f64 / payload_bytes as f64,
                 });
             }
-        }
-        let path = bench.path("model.bin.zst");
-        save(&array, &path, Codec::BincodeZstd).expect("save");
-        if let Some(peak_bytes) = peak_memory("load", &path) {
-            memory.push(Memory {
-                workload: workload.clone(),
-                format: row_name(Codec::BincodeZstd).to_string(),
-                payload_bytes,
-                peak_bytes,
-                ratio: peak_bytes as f64 / payload_bytes as f64,
-            });
         }
     }
     memory

@@ -1,8 +1,8 @@
 """Regenerate tests/data/split_vectors.json: the rows scikit-learn's train_test_split picks.
 
 `cargo xtask split-vectors` runs it with the pinned scikit-learn and numpy of
-scripts/requirements-fixtures.txt (in the venv scripts/python-fixtures makes) and writes its output
-to tests/data/split_vectors.json. By hand, with scikit-learn and numpy installed:
+scripts/requirements-fixtures.txt (in the venv `scripts/python-venv current` makes) and writes its
+output to tests/data/split_vectors.json. By hand, with scikit-learn and numpy installed:
 
     python3 scripts/split_vectors.py > tests/data/split_vectors.json
 

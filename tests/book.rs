@@ -15,10 +15,8 @@ use markdown::{anchor, blocks, expand_includes};
 
 /// The chapter file names inside `(...)` links of `SUMMARY.md`, such as `step1-packages.md`.
 fn summary_chapters() -> BTreeSet<String> {
-    read("book/src/SUMMARY.md")
-        .split("](")
-        .skip(1)
-        .filter_map(|rest| rest.split(')').next())
+    markdown::summary_chapters(&read("book/src/SUMMARY.md"))
+        .into_iter()
         .map(str::to_string)
         .collect()
 }

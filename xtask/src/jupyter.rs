@@ -31,7 +31,7 @@ pub fn install() -> Result<()> {
     }
     if !has("evcxr_jupyter", &["--help"]) {
         println!("installing {EVCXR_JUPYTER} (several minutes)");
-        run(Command::new("cargo").args(["install", "--locked", EVCXR_JUPYTER]))?;
+        run(crate::cargo().args(["install", "--locked", EVCXR_JUPYTER]))?;
     }
     let kernels = Command::new("jupyter")
         .args(["kernelspec", "list"])
@@ -51,30 +51,27 @@ pub fn install() -> Result<()> {
 /// folder and the notebooks stay as they are.
 pub fn run_all(root: &Path, refresh: bool) -> Result<()> {
     install()?;
-    let scratch = std::env::temp_dir().join(format!("notebooks-{}", std::process::id()));
-    fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
-    let out_dir = if refresh {
-        root.join("notebooks")
-    } else {
-        scratch.clone()
-    };
+    let scratch =
+        (!refresh).then(|| std::env::temp_dir().join(format!("notebooks-{}", std::process::id())));
+    if let Some(scratch) = &scratch {
+        fs::create_dir_all(scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    }
+    let out_dir = scratch.clone().unwrap_or_else(|| root.join("notebooks"));
     let mut failures = Vec::new();
     for notebook in &NOTEBOOKS {
         let name = format!("{}.ipynb", notebook.stem);
         let start = Instant::now();
-        // The notebooks load the crate with `:dep model-persistence = { path = ".." }`: the
-        // kernel must start in notebooks/, which nbconvert does for a notebook given by name.
-        let output = Command::new("jupyter")
-            .current_dir(root.join("notebooks"))
-            .args(["nbconvert", "--to", "notebook", "--execute"])
-            .arg("--ExecutePreprocessor.kernel_name=rust")
-            .arg("--ExecutePreprocessor.timeout=1800")
-            .arg("--ExecutePreprocessor.record_timing=False")
-            .arg("--output-dir")
-            .arg(&out_dir)
-            .arg(&name)
-            .output()
-            .map_err(|e| format!("jupyter nbconvert: {e}"))?;
+        // The notebooks load the crate with
+        // `:dep model-persistence = { path = "..", default-features = false }`: the kernel must
+        // start in notebooks/, which nbconvert does for a notebook given by name.
+        let output = execute(
+            &root.join("notebooks"),
+            &["--ExecutePreprocessor.record_timing=False"],
+            &out_dir,
+            &name,
+        )
+        .output()
+        .map_err(|e| format!("jupyter nbconvert: {e}"))?;
         if !output.status.success() {
             eprintln!("{}", String::from_utf8_lossy(&output.stderr));
             failures.push(format!("{name}: a cell failed"));
@@ -91,12 +88,30 @@ pub fn run_all(root: &Path, refresh: bool) -> Result<()> {
             problems => failures.extend(problems),
         }
     }
-    let _ = fs::remove_dir_all(&scratch);
+    if let Some(scratch) = &scratch {
+        let _ = fs::remove_dir_all(scratch);
+    }
     if failures.is_empty() {
         Ok(())
     } else {
         Err(failures.join("\n"))
     }
+}
+
+/// The command that runs the notebook `name` of `dir` top to bottom in the `rust` kernel (with
+/// `options`, nbconvert's further `--...` settings) and writes it, with its outputs, to `out_dir`.
+fn execute(dir: &Path, options: &[&str], out_dir: &Path, name: &str) -> Command {
+    let mut command = Command::new("jupyter");
+    command
+        .current_dir(dir)
+        .args(["nbconvert", "--to", "notebook", "--execute"])
+        .arg("--ExecutePreprocessor.kernel_name=rust")
+        .arg("--ExecutePreprocessor.timeout=1800")
+        .args(options)
+        .arg("--output-dir")
+        .arg(out_dir)
+        .arg(name);
+    command
 }
 
 /// How long the first cell of a notebook takes, cold (evcxr's cache emptied first) and warm (a
@@ -159,14 +174,7 @@ fn time_first_cell(root: &Path, source: &str) -> Result<f64> {
     });
     fs::write(dir.join(&name), notebook.to_string()).map_err(|e| e.to_string())?;
     let out = std::env::temp_dir().join(format!("first-cell-out-{}", std::process::id()));
-    let ran = Command::new("jupyter")
-        .current_dir(&dir)
-        .args(["nbconvert", "--to", "notebook", "--execute"])
-        .arg("--ExecutePreprocessor.kernel_name=rust")
-        .arg("--ExecutePreprocessor.timeout=1800")
-        .arg("--output-dir")
-        .arg(&out)
-        .arg(&name)
+    let ran = execute(&dir, &[], &out, &name)
         .output()
         .map_err(|e| format!("jupyter nbconvert: {e}"));
     let _ = fs::remove_file(dir.join(&name));

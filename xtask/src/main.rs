@@ -21,7 +21,7 @@ commands:
   notebooks          write the notebooks' cells from the book's chapters
   notebook-outputs   run the notebooks in Jupyter, check every cell, and record the outputs
   first-cell         time the notebooks' first cell, cold and warm (empties evcxr's cache)
-  figures            write the book's figures, book/src/figures/*.svg
+  figures            write the book's figures in book/src/figures/, all but the speed chart
   bench [ARGS]       run `cargo bench --bench speed -- ARGS` (--quick, --no-python), then bench-report
   bench-report       write benches/results/results.md and the speed chart from results.json
   split-vectors      record tests/data/split_vectors.json from scikit-learn

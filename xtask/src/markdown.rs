@@ -1,6 +1,6 @@
 //! The one Markdown scanner of the workspace, for what the tools need from the book's chapters:
 //! headings, fenced blocks and `<!-- notebook: ... -->` comments, in order. The xtask and the
-//! tests (through `#[path]`) share this file; each uses a part of it.
+//! tests and `build.rs` (through `#[path]`) share this file; each uses a part of it.
 #![allow(dead_code)]
 
 /// What a chapter holds, in order.
@@ -59,6 +59,16 @@ pub fn blocks(chapter: &str) -> Vec<(String, String)> {
             Piece::Block(info, body) => Some((info, body)),
             _ => None,
         })
+        .collect()
+}
+
+/// The chapter files that `SUMMARY.md`'s `(...)` links name, such as `step1-packages.md`, in
+/// order.
+pub fn summary_chapters(summary: &str) -> Vec<&str> {
+    summary
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
         .collect()
 }
 

@@ -282,11 +282,7 @@ fn source_lines(source: &str) -> Value {
 
 /// A cell's source from its JSON, whether a string or a list of lines.
 pub fn source_text(cell: &Value) -> String {
-    match &cell["source"] {
-        Value::String(s) => s.clone(),
-        Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
-        other => panic!("a cell's source is {other}"),
-    }
+    text_of(&cell["source"]).unwrap_or_else(|| panic!("a cell's source is {}", cell["source"]))
 }
 
 /// The notebook JSON for `cells`, keeping the outputs of `old`'s code cells whose source is
@@ -435,7 +431,7 @@ pub fn check(name: &str, notebook: &Value) -> Vec<String> {
         let mut stdout = String::new();
         for output in outputs {
             if output["output_type"] == "stream" && output["name"] == "stdout" {
-                stdout += &text_of(&output["text"]);
+                stdout += &text_of(&output["text"]).unwrap_or_default();
             }
             if output["output_type"] == "error" {
                 let (ename, evalue) = (&output["ename"], &output["evalue"]);
@@ -461,12 +457,13 @@ pub fn check(name: &str, notebook: &Value) -> Vec<String> {
     problems
 }
 
-/// A Jupyter text field, a string or a list of lines.
-fn text_of(value: &Value) -> String {
+/// A Jupyter text field (a cell's source, an output's text), a string or a list of lines, joined;
+/// `None` when it is neither.
+fn text_of(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) => s.clone(),
-        Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
-        _ => String::new(),
+        Value::String(s) => Some(s.clone()),
+        Value::Array(lines) => Some(lines.iter().filter_map(Value::as_str).collect()),
+        _ => None,
     }
 }
 

@@ -115,16 +115,18 @@ fn chart(rows: &[Row]) -> model_persistence::Result<String> {
     )
 }
 
-fn find(rows: &[Row], workload: &str, system: &str, operation: &str) -> Option<f64> {
+/// The row of `workload`, `system` and `operation`, if the benchmark wrote one.
+fn row<'a>(rows: &'a [Row], workload: &str, system: &str, operation: &str) -> Option<&'a Row> {
     rows.iter()
         .find(|r| r.workload == workload && r.system == system && r.operation == operation)
-        .map(|r| r.median_s)
+}
+
+fn find(rows: &[Row], workload: &str, system: &str, operation: &str) -> Option<f64> {
+    row(rows, workload, system, operation).map(|r| r.median_s)
 }
 
 fn size(rows: &[Row], workload: &str, system: &str, operation: &str) -> Option<u64> {
-    rows.iter()
-        .find(|r| r.workload == workload && r.system == system && r.operation == operation)
-        .and_then(|r| r.bytes)
+    row(rows, workload, system, operation).and_then(|r| r.bytes)
 }
 
 /// A ratio the benchmark has a target for: what it is, its value, the target, whether it is met.
