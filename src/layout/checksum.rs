@@ -12,13 +12,22 @@ use crate::codec::{BlockRead, BlockWrite};
 /// Blocks from this size on are hashed on a second thread: below it, starting one costs more
 /// than hashing (XXH3 takes about 30 µs a mebibyte here).
 const PARALLEL_FROM: usize = 4 << 20;
-/// The pieces in which a block is read, each hashed as soon as it has arrived.
+/// The pieces in which a block is written or read: each is hashed just before it is written, or
+/// just after it has arrived. Pieces this large keep the file in large pages of the page cache.
 const PIECE: usize = 2 << 20;
 
-/// A writer that hashes every byte it passes on.
+/// The length of the first piece of a block of `len` bytes that starts `at` bytes into the file:
+/// up to the next multiple of [`PIECE`], so that the pieces after it start at one.
+fn first_piece(at: u64, len: usize) -> usize {
+    let to_boundary = PIECE - (at % PIECE as u64) as usize;
+    to_boundary.min(len)
+}
+
+/// A writer that hashes every byte it passes on, and counts them.
 pub(crate) struct HashWriter<W> {
     inner: W,
     hasher: Xxh3,
+    count: u64,
 }
 
 impl<W: Write> HashWriter<W> {
@@ -27,6 +36,7 @@ impl<W: Write> HashWriter<W> {
         HashWriter {
             inner,
             hasher: Xxh3::new(),
+            count: 0,
         }
     }
 
@@ -45,6 +55,7 @@ impl<W: Write> Write for HashWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hasher.update(&buf[..n]);
+        self.count += n as u64;
         Ok(n)
     }
 
@@ -54,18 +65,37 @@ impl<W: Write> Write for HashWriter<W> {
 }
 
 impl<W: Write> BlockWrite for HashWriter<W> {
-    /// Writes `block` while another thread hashes it: both only read the block.
+    /// Hashes `block` piece by piece on another thread, and writes each piece once it has been
+    /// hashed, at most two pieces behind: the piece is then still in the cache both cores share,
+    /// so the write copies it from there rather than from memory, and the hash costs the write
+    /// nothing. (Hashing the whole block beside one `write_all` made the memory serve it twice.)
+    /// Pieces after the first start at a multiple of [`PIECE`] in the file, as large pages of the
+    /// page cache do.
     fn write_block(&mut self, block: &[u8]) -> io::Result<()> {
         if block.len() < PARALLEL_FROM {
             return self.write_all(block);
         }
+        let (first, rest) = block.split_at(first_piece(self.count, block.len()));
         let (inner, hasher) = (&mut self.inner, &mut self.hasher);
         std::thread::scope(|scope| {
-            let hashing = scope.spawn(move || hasher.update(block));
-            let written = inner.write_all(block);
+            let (hashed, pieces) = mpsc::sync_channel::<&[u8]>(1);
+            let hashing = scope.spawn(move || {
+                for piece in std::iter::once(first).chain(rest.chunks(PIECE)) {
+                    hasher.update(piece);
+                    // The writer stops taking pieces only when a write failed.
+                    if hashed.send(piece).is_err() {
+                        break;
+                    }
+                }
+            });
+            let written = pieces
+                .into_iter()
+                .try_for_each(|piece| inner.write_all(piece));
             hashing.join().expect("hashing does not panic");
             written
-        })
+        })?;
+        self.count += block.len() as u64;
+        Ok(())
     }
 }
 
@@ -123,7 +153,8 @@ impl<R: Read> BlockRead for HashReader<R> {
             let (pieces, arrived) = mpsc::channel::<&[u8]>();
             let hashing = scope.spawn(move || arrived.into_iter().for_each(|p| hasher.update(p)));
             let mut read = Ok(());
-            for piece in block.chunks_mut(PIECE) {
+            let (first, rest) = block.split_at_mut(first_piece(self.count, block.len()));
+            for piece in std::iter::once(first).chain(rest.chunks_mut(PIECE)) {
                 read = inner.read_exact(piece);
                 if read.is_err() {
                     break;
@@ -166,6 +197,40 @@ mod tests {
         assert_eq!(input.digest(), out.digest());
         let mut short = HashReader::new(&out.inner()[..1000]);
         assert!(short.read_block(&mut back).is_err());
+    }
+
+    #[test]
+    fn pieces_after_the_first_start_at_a_multiple_of_the_piece_size() {
+        assert_eq!(first_piece(4, 11 << 20), PIECE - 4);
+        assert_eq!(first_piece(PIECE as u64 * 3, 11 << 20), PIECE);
+        assert_eq!(first_piece(4, 10), 10);
+    }
+
+    /// A disk that fills up after `room` bytes.
+    struct Full {
+        room: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_write_failing_half_way_through_a_block_stops_the_hashing_and_is_returned() {
+        let mut out = HashWriter::new(Full { room: 3 << 20 });
+        let err = out.write_block(&vec![7u8; 9 << 20]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::StorageFull);
     }
 
     #[test]
