@@ -1,7 +1,12 @@
 """The Python side of `cargo bench --bench speed`: the same workloads with pickle, joblib, numpy
 and scikit-learn, on the data files the Rust driver wrote. Prints one JSON object.
 
+With `serve` instead of QUICK, it takes orders on stdin instead: `np.save NAME` or `np.load NAME`
+runs once on the values of DATA_DIR/NAME.f64 and prints its seconds, so that the Rust driver can
+time `np.save` and `np.load` in the same rounds as its own saves and loads. `ready` prints 0.
+
 Usage: python3 benches/python_side.py DATA_DIR QUICK
+       python3 benches/python_side.py DATA_DIR serve
 """
 
 import json
@@ -20,6 +25,7 @@ from sklearn.model_selection import train_test_split
 
 DATA = sys.argv[1]
 QUICK = sys.argv[2] == "1"
+NPY = os.path.join(DATA, "py.npy")
 ROWS = []
 
 
@@ -124,9 +130,9 @@ def main():
         values = np.fromfile(os.path.join(DATA, f"{name}.f64"), dtype="<f8")
         workload = f"80 MB {name}"
         persistence(workload, values, large)
-        npy = os.path.join(DATA, "py.npy")
-        row(workload, "np.save", median(large, lambda: np.save(npy, values), fresh(npy)), os.path.getsize(npy))
-        row(workload, "np.load", median(large, lambda: np.load(npy)))
+        # np.save and np.load are timed by the Rust driver, in rounds with ours (see `serve`).
+        npy = NPY
+        np.save(npy, values)
         timed_load = (
             "import time; import numpy as np; "
             f"start = time.perf_counter(); np.load({npy!r}); print(time.perf_counter() - start)"
@@ -148,4 +154,28 @@ def main():
     )
 
 
-main()
+def serve():
+    """Runs the orders of the Rust driver's head-to-head rounds, each save from a fresh file."""
+    arrays = {}
+    for line in sys.stdin:
+        order = line.split()
+        if order == ["ready"]:
+            print(0, flush=True)
+            continue
+        operation, name = order
+        if name not in arrays:
+            arrays[name] = np.fromfile(os.path.join(DATA, f"{name}.f64"), dtype="<f8")
+        if operation == "np.save":
+            fresh(NPY)()
+            start = time.perf_counter()
+            np.save(NPY, arrays[name])
+        else:
+            start = time.perf_counter()
+            np.load(NPY)
+        print(time.perf_counter() - start, flush=True)
+
+
+if sys.argv[2] == "serve":
+    serve()
+else:
+    main()

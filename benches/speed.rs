@@ -16,9 +16,9 @@
 //! so the timing loop is written here.
 
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
 use linfa::traits::Fit;
@@ -139,8 +139,9 @@ impl Bench {
 
     /// Save (atomic and synced, as `save` does), write without sync (`save_unsynced`, the
     /// counterpart of `pickle.dump` and `np.save`) and load, with every codec. Every save writes
-    /// a new file (see [`fresh`]).
-    fn persistence<M>(&mut self, workload: &str, model: &M, runs: usize)
+    /// a new file (see [`fresh`]). With `head_to_head`, bincode's write and load are left to
+    /// [`Bench::head_to_head`].
+    fn persistence<M>(&mut self, workload: &str, model: &M, runs: usize, head_to_head: bool)
     where
         M: serde::Serialize + serde::de::DeserializeOwned + std::any::Any + PartialEq,
     {
@@ -163,6 +164,9 @@ impl Bench {
                 },
             );
             self.with_bytes(&path);
+            if head_to_head && codec == Codec::Bincode {
+                continue;
+            }
             let operation = format!("write {name} (not synced)");
             self.time_from(
                 workload,
@@ -183,44 +187,188 @@ impl Bench {
 
     /// The raw floor: the payload's bytes written to a new file in one `write_all`, its blocks
     /// reserved first (`fallocate`, as `np.save` and our saves do), and read in one `fs::read`.
-    fn floor(&mut self, workload: &str, bytes: &[u8], runs: usize) {
+    /// With `head_to_head`, the unsynced write is left to [`Bench::head_to_head`].
+    fn floor(&mut self, workload: &str, bytes: &[u8], runs: usize, head_to_head: bool) {
         let path = self.path("raw.bytes");
-        let create = |path: &Path| {
-            let file = File::create(path).expect("create");
-            #[cfg(target_os = "linux")]
-            rustix::fs::fallocate(
-                &file,
-                rustix::fs::FallocateFlags::KEEP_SIZE,
-                0,
-                bytes.len() as u64,
-            )
-            .expect("fallocate");
-            file
-        };
-        self.time_from(
-            workload,
-            "floor: write_all (not synced)",
-            runs,
-            || fresh(&path),
-            || {
-                create(&path).write_all(bytes).expect("raw write");
-            },
-        );
+        if !head_to_head {
+            self.time_from(
+                workload,
+                "floor: write_all (not synced)",
+                runs,
+                || fresh(&path),
+                || drop(floor_write(&path, bytes).expect("raw write")),
+            );
+        }
         self.time_from(
             workload,
             "floor: write_all + sync_all",
             runs,
             || fresh(&path),
             || {
-                let mut file = create(&path);
-                file.write_all(bytes)
-                    .and_then(|()| file.sync_all())
+                floor_write(&path, bytes)
+                    .and_then(|file| file.sync_all())
                     .expect("raw write");
             },
         );
         self.time(workload, "floor: fs::read", runs, || {
             assert_eq!(fs::read(&path).expect("raw read").len(), bytes.len());
         });
+    }
+
+    /// The 80 MB head-to-head, timed in [`rounds`]: our unsynced write, the floor's and
+    /// `np.save`, each to a fresh file (see [`fresh`]), then our load and `np.load` of what was
+    /// just written. Timed one after another instead, a slow spell of the machine falls on
+    /// whichever contender runs during it; in rounds it falls on all of them alike.
+    fn head_to_head(
+        &mut self,
+        workload: &str,
+        (name, array, bytes): (&str, &Array1<f64>, &[u8]),
+        mut numpy: Option<&mut Numpy>,
+        runs: usize,
+    ) {
+        let (ours, raw) = (self.path("model.bin"), self.path("raw.bytes"));
+        let contenders: Vec<(&str, &str)> = HEAD_TO_HEAD
+            .into_iter()
+            .filter(|&(system, _)| system == "rust" || numpy.is_some())
+            .collect();
+        let medians = rounds(runs, contenders.len(), |i| match contenders[i].1 {
+            "write bincode (not synced)" => timed(
+                || fresh(&ours),
+                || {
+                    save_unsynced(array, &ours, Codec::Bincode).expect("write");
+                },
+            ),
+            "floor: write_all (not synced)" => timed(
+                || fresh(&raw),
+                || drop(floor_write(&raw, bytes).expect("raw write")),
+            ),
+            "load bincode" => timed(|| {}, || drop(load::<Array1<f64>>(&ours).expect("load"))),
+            numpy_operation => numpy
+                .as_mut()
+                .expect("numpy's rows only with numpy")
+                .time(numpy_operation, name),
+        });
+        let saved_by_numpy = fs::metadata(self.path("py.npy")).map(|m| m.len()).ok();
+        for ((system, operation), median_s) in contenders.into_iter().zip(medians) {
+            self.rows.push(Row {
+                workload: workload.into(),
+                system: system.into(),
+                operation: operation.into(),
+                median_s,
+                runs,
+                bytes: (operation == "np.save").then_some(saved_by_numpy).flatten(),
+            });
+        }
+    }
+}
+
+/// The contenders of [`Bench::head_to_head`], in the order each round runs them: a save, then a
+/// load of what it wrote.
+const HEAD_TO_HEAD: [(&str, &str); 5] = [
+    ("rust", "write bincode (not synced)"),
+    ("rust", "floor: write_all (not synced)"),
+    ("python", "np.save"),
+    ("rust", "load bincode"),
+    ("python", "np.load"),
+];
+
+/// The floor's write: a new file, its blocks reserved, the bytes written in one `write_all`.
+fn floor_write(path: &Path, bytes: &[u8]) -> std::io::Result<File> {
+    let mut file = File::create(path)?;
+    #[cfg(target_os = "linux")]
+    rustix::fs::fallocate(
+        &file,
+        rustix::fs::FallocateFlags::KEEP_SIZE,
+        0,
+        bytes.len() as u64,
+    )?;
+    file.write_all(bytes)?;
+    Ok(file)
+}
+
+/// The medians of `contenders` contenders timed in rounds: after a warm-up round, each round
+/// runs every contender once, in turn (`time(i)` runs contender `i` and returns its seconds, its
+/// setup kept off the clock).
+fn rounds(runs: usize, contenders: usize, mut time: impl FnMut(usize) -> f64) -> Vec<f64> {
+    let mut times = vec![Vec::with_capacity(runs); contenders];
+    for round in 0..=runs {
+        for (i, times) in times.iter_mut().enumerate() {
+            let seconds = time(i);
+            if round > 0 {
+                times.push(seconds);
+            }
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut times| {
+            times.sort_by(f64::total_cmp);
+            times[times.len() / 2]
+        })
+        .collect()
+}
+
+/// Seconds taken by `action`, after `setup`, which stays off the clock.
+fn timed(setup: impl FnOnce(), action: impl FnOnce()) -> f64 {
+    setup();
+    let start = Instant::now();
+    action();
+    start.elapsed().as_secs_f64()
+}
+
+/// numpy in a Python process that waits for orders (`python_side.py DATA serve`): the other side
+/// of the head-to-head rounds.
+struct Numpy {
+    child: Child,
+    orders: ChildStdin,
+    answers: BufReader<ChildStdout>,
+}
+
+impl Numpy {
+    fn start(dir: &Path) -> Result<Numpy, String> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/python_side.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(dir)
+            .arg("serve")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("python3 did not start: {e}"))?;
+        let orders = child.stdin.take().expect("piped");
+        let answers = BufReader::new(child.stdout.take().expect("piped"));
+        let mut numpy = Numpy {
+            child,
+            orders,
+            answers,
+        };
+        numpy.ask("ready").map(|_| numpy)
+    }
+
+    /// Sends one order and returns the number it answers, the seconds of a timed one.
+    fn ask(&mut self, order: &str) -> Result<f64, String> {
+        writeln!(self.orders, "{order}").map_err(|e| e.to_string())?;
+        let mut answer = String::new();
+        self.answers
+            .read_line(&mut answer)
+            .map_err(|e| e.to_string())?;
+        answer
+            .trim()
+            .parse()
+            .map_err(|_| format!("no answer to {order} (numpy missing?)"))
+    }
+
+    /// Times `np.save` (from a fresh file) or `np.load` of the values of `DATA/{name}.f64`.
+    fn time(&mut self, operation: &str, name: &str) -> f64 {
+        self.ask(&format!("{operation} {name}"))
+            .expect("numpy answers")
+    }
+}
+
+impl Drop for Numpy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -355,14 +503,21 @@ fn main() {
         dir,
     };
 
+    let mut skipped = Vec::new();
+    let mut numpy = match no_python {
+        true => None,
+        false => Numpy::start(bench.dir.path())
+            .map_err(|why| skipped.push(format!("numpy's head-to-head rows: {why}")))
+            .ok(),
+    };
     let (train_set, _) = train_test_split(&load_wine(), 0.33, 3, true).expect("split");
     article_model(&mut bench, &train_set, &runs);
     let mut rng = Mt64::new(42);
     fitting(&mut bench, &train_set, &runs, &mut rng);
-    let memory = payloads(&mut bench, &runs, &mut rng);
+    let memory = payloads(&mut bench, &runs, &mut rng, numpy.as_mut());
+    drop(numpy);
     let out = whole_article(&mut bench, &runs);
 
-    let mut skipped = Vec::new();
     let mut python_versions = None;
     if no_python {
         skipped.push("the Python side (--no-python)".to_string());
@@ -408,7 +563,7 @@ struct Runs {
 fn article_model(bench: &mut Bench, train_set: &WineData, runs: &Runs) {
     let model = train(train_set).expect("train");
     eprintln!("article model ...");
-    bench.persistence("article model", &model, runs.small);
+    bench.persistence("article model", &model, runs.small, false);
     for codec in Codec::ALL {
         let name = row_name(codec);
         let bytes = encode(&model, &Metadata::default(), codec).expect("encode");
@@ -422,7 +577,7 @@ fn article_model(bench: &mut Bench, train_set: &WineData, runs: &Runs) {
         });
     }
     let model_bytes = fs::read(bench.path("model.bin")).expect("the model file");
-    bench.floor("article model", &model_bytes, runs.small);
+    bench.floor("article model", &model_bytes, runs.small, false);
 
     // The article's own Python files, read into a model as `pickle.load` and `joblib.load` do.
     for (file, bytes) in [
@@ -463,8 +618,14 @@ fn fitting(bench: &mut Bench, train_set: &WineData, runs: &Runs, rng: &mut Mt64)
     fs::write(bench.path("synthetic_y.f64"), y_bytes).expect("y");
 }
 
-/// 2 and 3. 80 MB payloads, uncompressed and compressed, and the peak memory of their loads.
-fn payloads(bench: &mut Bench, runs: &Runs, rng: &mut Mt64) -> Vec<Memory> {
+/// 2 and 3. 80 MB payloads, uncompressed and compressed, head to head with `numpy` when it
+/// runs, and the peak memory of their loads.
+fn payloads(
+    bench: &mut Bench,
+    runs: &Runs,
+    rng: &mut Mt64,
+    mut numpy: Option<&mut Numpy>,
+) -> Vec<Memory> {
     let mut memory = Vec::new();
     for (name, values) in [
         ("normal", normal_values(PAYLOAD_VALUES, rng)),
@@ -475,8 +636,10 @@ fn payloads(bench: &mut Bench, runs: &Runs, rng: &mut Mt64) -> Vec<Memory> {
         let bytes = raw_bytes(&values);
         fs::write(bench.path(&format!("{name}.f64")), &bytes).expect("payload");
         let array = Array1::from(values);
-        bench.persistence(&workload, &array, runs.large);
-        bench.floor(&workload, &bytes, runs.large);
+        bench.persistence(&workload, &array, runs.large, true);
+        bench.floor(&workload, &bytes, runs.large, true);
+        let numpy = numpy.as_deref_mut();
+        bench.head_to_head(&workload, (name, &array, &bytes), numpy, runs.large);
         let path = bench.path("model.bin");
         save(&array, &path, Codec::Bincode).expect("save");
         let fresh_load = fresh_processes(runs.large, "load", &path);
