@@ -243,6 +243,7 @@ impl Bench {
                 || drop(floor_write(&raw, bytes).expect("raw write")),
             ),
             "load bincode" => timed(|| {}, || drop(load::<Array1<f64>>(&ours).expect("load"))),
+            ROUND_TRIP => core_round_trip(),
             numpy_operation => numpy
                 .as_mut()
                 .expect("numpy's rows only with numpy")
@@ -250,21 +251,27 @@ impl Bench {
         });
         let saved_by_numpy = fs::metadata(self.path("py.npy")).map(|m| m.len()).ok();
         for ((system, operation), median_s) in contenders.into_iter().zip(medians) {
+            let bytes = (operation == "np.save").then_some(saved_by_numpy).flatten();
+            let (workload, operation) = match operation {
+                ROUND_TRIP => ("machine".into(), format!("{operation}, {workload} rounds")),
+                _ => (workload.to_string(), operation.to_string()),
+            };
             self.rows.push(Row {
-                workload: workload.into(),
+                workload,
                 system: system.into(),
-                operation: operation.into(),
+                operation,
                 median_s,
                 runs,
-                bytes: (operation == "np.save").then_some(saved_by_numpy).flatten(),
+                bytes,
             });
         }
     }
 }
 
-/// The contenders of [`Bench::head_to_head`], in the order each round runs them: a save, then a
-/// load of what it wrote.
-const HEAD_TO_HEAD: [(&str, &str); 5] = [
+/// The contenders of [`Bench::head_to_head`], in the order each round runs them: how far apart
+/// the cores are, then a save and a load of what it wrote.
+const HEAD_TO_HEAD: [(&str, &str); 6] = [
+    ("rust", ROUND_TRIP),
     ("rust", "write bincode (not synced)"),
     ("rust", "floor: write_all (not synced)"),
     ("python", "np.save"),
@@ -370,6 +377,64 @@ impl Drop for Numpy {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Not a contender: how long a cache line takes to go from one core to the other and back.
+const ROUND_TRIP: &str = "core-to-core round trip";
+
+/// Seconds for one [`ROUND_TRIP`] between the first two cores: tens of nanoseconds when they share
+/// a cache (two threads of one physical core), hundreds when they do not. On a virtual machine it
+/// changes as the host moves the cores about, and our save, whose second thread hashes what the
+/// first one is about to write, is faster when it is short; each run of the benchmark records it.
+#[cfg(target_os = "linux")]
+fn core_round_trip() -> f64 {
+    use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
+    use std::sync::atomic::{
+        AtomicU64,
+        Ordering::{Acquire, Release},
+    };
+    const TRIPS: u64 = 2000;
+    if std::thread::available_parallelism().map_or(true, |n| n.get() < 2) {
+        return f64::NAN;
+    }
+    let pin = |cpu| {
+        let mut set = CpuSet::new();
+        set.set(cpu);
+        sched_setaffinity(None, &set).expect("two cores");
+    };
+    let ball = AtomicU64::new(0);
+    let allowed = sched_getaffinity(None).expect("affinity");
+    let seconds = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            pin(1);
+            for trip in 0..=TRIPS {
+                while ball.load(Acquire) != 2 * trip + 1 {
+                    std::hint::spin_loop();
+                }
+                ball.store(2 * trip + 2, Release);
+            }
+        });
+        pin(0);
+        let mut start = Instant::now();
+        // The first trip waits for the other thread to start: off the clock.
+        for trip in 0..=TRIPS {
+            ball.store(2 * trip + 1, Release);
+            while ball.load(Acquire) != 2 * trip + 2 {
+                std::hint::spin_loop();
+            }
+            if trip == 0 {
+                start = Instant::now();
+            }
+        }
+        start.elapsed().as_secs_f64()
+    });
+    sched_setaffinity(None, &allowed).expect("affinity");
+    seconds / TRIPS as f64
+}
+
+#[cfg(not(target_os = "linux"))]
+fn core_round_trip() -> f64 {
+    f64::NAN
 }
 
 /// Standard normal values by Box–Muller from a seeded Mersenne Twister: the same data every run,

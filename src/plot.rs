@@ -459,15 +459,17 @@ pub fn timings(title: &str, bars: &[Timing]) -> Result<String> {
     })
 }
 
-/// A time in the unit that suits it: `12.3 µs`, `45.67 ms`, `1.23 s`.
+/// A time in the unit that suits it: `43 ns`, `12.3 µs`, `45.67 ms`, `1.23 s`.
 ///
 /// ```
 /// use model_persistence::plot::human_time;
 ///
 /// assert_eq!(human_time(0.0456), "45.60 ms");
+/// assert_eq!(human_time(43e-9), "43 ns");
 /// ```
 pub fn human_time(seconds: f64) -> String {
     match seconds {
+        s if s < 1e-6 => format!("{:.0} ns", s * 1e9),
         s if s < 1e-3 => format!("{:.1} µs", s * 1e6),
         s if s < 1.0 => format!("{:.2} ms", s * 1e3),
         s => format!("{s:.2} s"),

@@ -6,7 +6,7 @@ mod common;
 
 use common::read;
 
-/// The numbers in `text` with a decimal point or a unit after them: figures, not counts.
+/// The numbers in `text` with a decimal point or a unit of time after them: figures, not counts.
 fn figures(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let words: Vec<&str> = text.split_whitespace().collect();
@@ -16,8 +16,9 @@ fn figures(text: &str) -> Vec<String> {
             .trim_end_matches('.');
         let unit = words
             .get(i + 1)
-            .is_some_and(|w| w.starts_with("µs") || w.starts_with("ms"));
-        if number.contains('.') && number.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            .is_some_and(|w| ["ns", "µs", "ms"].iter().any(|u| w.starts_with(u)));
+        let digits = number.chars().all(|c| c.is_ascii_digit() || c == '.');
+        if !number.is_empty() && digits && (number.contains('.') || unit) {
             out.push(if unit {
                 format!("{number} {}", &words[i + 1][..2])
             } else {
