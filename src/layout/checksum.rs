@@ -3,8 +3,8 @@
 //! core while the first one writes or reads it.
 
 use std::io::{self, Read, Write};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::mpsc::{self, TryRecvError};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Mutex, OnceLock};
 
 use xxhash_rust::xxh3::Xxh3;
 
@@ -66,42 +66,120 @@ impl<W: Write> Write for HashWriter<W> {
 }
 
 impl<W: Write> BlockWrite for HashWriter<W> {
-    /// Hashes `block` piece by piece on another thread, at most one piece ahead of the write: a
-    /// piece is then still in the cache both cores share when it is written, so the write copies
-    /// it from there rather than from memory and comes out faster than a bare `write_all`.
-    /// Pieces after the first start at a multiple of [`PIECE`] in the file, as large pages of the
-    /// page cache do.
+    /// Writes `block` piece by piece while a second thread hashes it, at most one piece ahead of
+    /// the write: a piece is then still in the cache both cores share when it is written, so the
+    /// write copies it from there rather than from memory. A piece the second thread has not got
+    /// to is hashed here, just before it is written. Pieces after the first start at a multiple
+    /// of [`PIECE`] in the file, as large pages of the page cache do.
     fn write_block(&mut self, block: &[u8]) -> io::Result<()> {
         if block.len() < PARALLEL_FROM {
             return self.write_all(block);
         }
         let (first, rest) = block.split_at(first_piece(self.count, block.len()));
-        let pieces = std::iter::once(first).chain(rest.chunks(PIECE));
+        let all = || std::iter::once(first).chain(rest.chunks(PIECE));
+        let pieces = Pieces::new(&mut self.hasher, all().count());
+        all()
+            .enumerate()
+            .for_each(|(i, piece)| pieces.arrive(i, piece));
         // How many pieces are written; only pacing, no data passes through it.
         let written = AtomicUsize::new(0);
-        let (inner, hasher) = (&mut self.inner, &mut self.hasher);
-        std::thread::scope(|scope| {
-            let (to_hash, written_so_far) = (pieces.clone(), &written);
-            let hashing = scope.spawn(move || {
-                for (i, piece) in to_hash.enumerate() {
-                    while i > written_so_far.load(Relaxed).saturating_add(1) {
-                        wait_without_sleeping();
-                    }
-                    hasher.update(piece);
-                }
-            });
-            let result = pieces.into_iter().try_for_each(|piece| -> io::Result<()> {
+        let inner = &mut self.inner;
+        let ahead = || written.load(Relaxed) + 2;
+        pieces.with_help(ahead, || {
+            for (i, piece) in all().enumerate() {
+                pieces.try_hash_before(i + 1);
                 inner.write_all(piece)?;
                 written.fetch_add(1, Relaxed);
-                Ok(())
-            });
-            // Lets the hashing finish even when a write failed.
-            written.store(usize::MAX, Relaxed);
-            hashing.join().expect("hashing does not panic");
-            result
+            }
+            Ok(())
         })?;
         self.count += block.len() as u64;
         Ok(())
+    }
+}
+
+/// The pieces of a large block on their way through the checksum, shared by the thread that
+/// writes or reads them and a second thread that helps hash them. Whoever holds the lock hashes
+/// the next piece, so the pieces are hashed in order, and neither thread waits for the other: a
+/// second core that is slow to wake (a virtual machine's often is) just hashes fewer of them.
+struct Pieces<'a> {
+    /// Each piece, once it may be hashed: from the start when writing, once it has arrived when
+    /// reading.
+    ready: Vec<OnceLock<&'a [u8]>>,
+    hashing: Mutex<Hashing<'a>>,
+}
+
+/// The hasher, and how many pieces it has hashed.
+struct Hashing<'a> {
+    hasher: &'a mut Xxh3,
+    hashed: usize,
+}
+
+impl<'a> Pieces<'a> {
+    fn new(hasher: &'a mut Xxh3, count: usize) -> Self {
+        Pieces {
+            ready: (0..count).map(|_| OnceLock::new()).collect(),
+            hashing: Mutex::new(Hashing { hasher, hashed: 0 }),
+        }
+    }
+
+    /// Marks piece `i` as ready to hash; from now on it is only read.
+    fn arrive(&self, i: usize, piece: &'a [u8]) {
+        self.ready[i].set(piece).expect("each piece arrives once");
+    }
+
+    /// Hashes, in order, the ready pieces before piece `end`, at most `most` of them; returns
+    /// how many it hashed.
+    fn hash_before(&self, hashing: &mut Hashing<'a>, end: usize, most: usize) -> usize {
+        let mut count = 0;
+        while count < most && hashing.hashed < end.min(self.ready.len()) {
+            let Some(piece) = self.ready[hashing.hashed].get() else {
+                break;
+            };
+            hashing.hasher.update(piece);
+            hashing.hashed += 1;
+            count += 1;
+        }
+        count
+    }
+
+    /// Hashes the ready pieces before piece `end`, unless the other thread is hashing.
+    fn try_hash_before(&self, end: usize) {
+        if let Ok(mut hashing) = self.hashing.try_lock() {
+            self.hash_before(&mut hashing, end, usize::MAX);
+        }
+    }
+
+    /// Runs `work`, the writing or reading of the pieces, while a second thread hashes them one
+    /// by one, never the piece `ahead()` or later; then hashes here whatever is left, instead of
+    /// waiting for the second thread to do it.
+    fn with_help(
+        &self,
+        ahead: impl Fn() -> usize + Sync,
+        work: impl FnOnce() -> io::Result<()>,
+    ) -> io::Result<()> {
+        let done = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !done.load(Relaxed) {
+                    let hashed = match self.hashing.try_lock() {
+                        Ok(hashing) if hashing.hashed == self.ready.len() => return,
+                        Ok(mut hashing) => self.hash_before(&mut hashing, ahead(), 1),
+                        Err(_) => 0,
+                    };
+                    if hashed == 0 {
+                        wait_without_sleeping();
+                    }
+                }
+            });
+            let result = work();
+            done.store(true, Relaxed);
+            if result.is_ok() {
+                let mut hashing = self.hashing.lock().expect("hashing does not panic");
+                self.hash_before(&mut hashing, usize::MAX, usize::MAX);
+            }
+            result
+        })
     }
 }
 
@@ -156,41 +234,29 @@ impl<R: Read> Read for HashReader<R> {
 }
 
 impl<R: Read> BlockRead for HashReader<R> {
-    /// Reads `block` piece by piece, each piece hashed on another thread as soon as it has
-    /// arrived, while the next one is read. Pieces after the first start at a multiple of
-    /// [`PIECE`] in the file.
+    /// Reads `block` piece by piece while a second thread hashes each piece that has arrived; if
+    /// it falls behind, the pieces before the newest one are hashed here. Pieces after the first
+    /// start at a multiple of [`PIECE`] in the file.
     fn read_block(&mut self, block: &mut [u8]) -> io::Result<()> {
         if block.len() < PARALLEL_FROM {
             return self.read_exact(block);
         }
-        let (inner, hasher) = (&mut self.inner, &mut self.hasher);
-        std::thread::scope(|scope| {
-            let (pieces, arrived) = mpsc::channel::<&[u8]>();
-            let hashing = scope.spawn(move || {
-                loop {
-                    match arrived.try_recv() {
-                        Ok(piece) => hasher.update(piece),
-                        Err(TryRecvError::Empty) => wait_without_sleeping(),
-                        Err(TryRecvError::Disconnected) => break,
-                    }
+        let (first, rest) = block.split_at_mut(first_piece(self.count, block.len()));
+        let count = 1 + rest.len().div_ceil(PIECE);
+        let pieces = Pieces::new(&mut self.hasher, count);
+        let inner = &mut self.inner;
+        pieces.with_help(
+            || count,
+            || {
+                let all = std::iter::once(first).chain(rest.chunks_mut(PIECE));
+                for (i, piece) in all.enumerate() {
+                    inner.read_exact(piece)?;
+                    pieces.arrive(i, piece);
+                    pieces.try_hash_before(i);
                 }
-            });
-            let mut read = Ok(());
-            let (first, rest) = block.split_at_mut(first_piece(self.count, block.len()));
-            for piece in std::iter::once(first).chain(rest.chunks_mut(PIECE)) {
-                read = inner.read_exact(piece);
-                if read.is_err() {
-                    break;
-                }
-                // The piece is only read from now on, by the hashing thread.
-                pieces
-                    .send(piece)
-                    .expect("the hashing thread waits for every piece");
-            }
-            drop(pieces);
-            hashing.join().expect("hashing does not panic");
-            read
-        })?;
+                Ok(())
+            },
+        )?;
         self.count += block.len() as u64;
         Ok(())
     }
@@ -227,6 +293,28 @@ mod tests {
         assert_eq!(first_piece(4, 11 << 20), PIECE - 4);
         assert_eq!(first_piece(PIECE as u64 * 3, 11 << 20), PIECE);
         assert_eq!(first_piece(4, 10), 10);
+    }
+
+    #[test]
+    fn pieces_are_hashed_in_order_and_never_past_one_that_has_not_arrived() {
+        let data: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+        let parts: Vec<&[u8]> = data.chunks(1000).collect();
+        let mut hasher = Xxh3::new();
+        let pieces = Pieces::new(&mut hasher, parts.len());
+        pieces.arrive(0, parts[0]);
+        pieces.arrive(2, parts[2]);
+        let mut hashing = pieces.hashing.lock().unwrap();
+        assert_eq!(pieces.hash_before(&mut hashing, 5, usize::MAX), 1);
+        drop(hashing);
+        for i in [1, 3, 4] {
+            pieces.arrive(i, parts[i]);
+        }
+        pieces.try_hash_before(3);
+        let mut hashing = pieces.hashing.lock().unwrap();
+        assert_eq!(hashing.hashed, 3);
+        assert_eq!(pieces.hash_before(&mut hashing, 5, 1), 1);
+        assert_eq!(pieces.hash_before(&mut hashing, 5, usize::MAX), 1);
+        assert_eq!(hashing.hasher.digest(), xxh3_64(&data));
     }
 
     /// A disk that fills up after `room` bytes.
