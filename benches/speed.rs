@@ -215,9 +215,8 @@ impl Bench {
         });
     }
 
-    /// The 80 MB head-to-head, timed in [`rounds`]: our unsynced write, the floor's and
-    /// `np.save`, each to a fresh file (see [`fresh`]), then our load and `np.load` of what was
-    /// just written. Timed one after another instead, a slow spell of the machine falls on
+    /// The 80 MB head-to-head, timed in [`rounds`]: our unsynced write and our load of it, the
+    /// floor's write, and `np.save` and `np.load`; every save to a fresh file (see [`fresh`]). Timed one after another instead, a slow spell of the machine falls on
     /// whichever contender runs during it; in rounds it falls on all of them alike.
     fn head_to_head(
         &mut self,
@@ -269,13 +268,14 @@ impl Bench {
 }
 
 /// The contenders of [`Bench::head_to_head`], in the order each round runs them: how far apart
-/// the cores are, then a save and a load of what it wrote.
+/// the cores are, then each side's save followed by its load of what it wrote, so that each load
+/// starts right after its own side has run, not after the other side.
 const HEAD_TO_HEAD: [(&str, &str); 6] = [
     ("rust", ROUND_TRIP),
     ("rust", "write bincode (not synced)"),
+    ("rust", "load bincode"),
     ("rust", "floor: write_all (not synced)"),
     ("python", "np.save"),
-    ("rust", "load bincode"),
     ("python", "np.load"),
 ];
 
