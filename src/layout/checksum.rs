@@ -1,6 +1,7 @@
 //! The checksum of a model file, XXH3-64, computed as the bytes pass on their way to or from the
-//! file: small pieces are hashed as they go, and a large block of a payload is hashed on a second
-//! core while the first one writes or reads it.
+//! file: small pieces are hashed as they go, and a large block of a payload is hashed by two
+//! threads in turn, one of them also writing or reading it, so that a second core does most of
+//! the hashing when it is free.
 
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
@@ -172,14 +173,25 @@ impl<'a> Pieces<'a> {
                     }
                 }
             });
+            let stop = Stop(&done);
             let result = work();
-            done.store(true, Relaxed);
+            drop(stop);
             if result.is_ok() {
                 let mut hashing = self.hashing.lock().expect("hashing does not panic");
                 self.hash_before(&mut hashing, usize::MAX, usize::MAX);
             }
             result
         })
+    }
+}
+
+/// Tells the second thread to stop when dropped, also when the work panics, so that the scope
+/// does not wait forever for a thread that waits for work.
+struct Stop<'a>(&'a AtomicBool);
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Relaxed);
     }
 }
 
@@ -342,6 +354,28 @@ mod tests {
         let mut out = HashWriter::new(Full { room: 3 << 20 });
         let err = out.write_block(&vec![7u8; 9 << 20]).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+    }
+
+    /// A disk whose driver panics on the first write.
+    struct Panics;
+
+    impl Write for Panics {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            panic!("driver bug");
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_writer_that_panics_does_not_leave_the_hashing_thread_waiting() {
+        let mut out = HashWriter::new(Panics);
+        let block = vec![1u8; 9 << 20];
+        let caught =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| out.write_block(&block)));
+        assert!(caught.is_err());
     }
 
     #[test]
