@@ -3,7 +3,8 @@
 //!
 //! The Rust side is timed in-process (median over many runs after a warm-up); the Python side
 //! runs `benches/python_side.py` on data files this driver writes; a raw floor (one `write_all`
-//! of the payload's bytes, one `fs::read`) is measured in the same run. Results go to
+//! of the payload's bytes, one `fs::read`) is measured in the same run. The 80 MB head-to-head
+//! with numpy runs in rounds, numpy in a `python_side.py serve` process that takes orders. Results go to
 //! `benches/results/results.json`; `cargo xtask bench` runs this and then writes the report
 //! (`results.md`) and the chart (`book/src/figures/speed.svg`) from it.
 //!
@@ -51,16 +52,21 @@ fn row_name(codec: Codec) -> &'static str {
 fn median(runs: usize, mut setup: impl FnMut(), mut action: impl FnMut()) -> f64 {
     setup();
     action();
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            setup();
-            let start = Instant::now();
-            action();
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
+    middle((0..runs).map(|_| timed(&mut setup, &mut action)).collect())
+}
+
+/// The median of `times`.
+fn middle(mut times: Vec<f64>) -> f64 {
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
+}
+
+/// Seconds taken by `action`, after `setup`, which stays off the clock.
+fn timed(setup: impl FnOnce(), action: impl FnOnce()) -> f64 {
+    setup();
+    let start = Instant::now();
+    action();
+    start.elapsed().as_secs_f64()
 }
 
 /// What every save of the benchmark, ours, Python's and the floor's, starts from: no file at the
@@ -75,7 +81,7 @@ fn fresh(path: &Path) {
 /// The median of `runs` fresh processes, each timing one `MP_TIME` operation on `path` itself.
 fn fresh_processes(runs: usize, what: &str, path: &Path) -> f64 {
     let exe = std::env::current_exe().expect("the benchmark's path");
-    let mut times: Vec<f64> = (0..runs + 1)
+    let times = (0..runs + 1)
         .map(|_| {
             let output = Command::new(&exe)
                 .env("MP_TIME", what)
@@ -89,8 +95,7 @@ fn fresh_processes(runs: usize, what: &str, path: &Path) -> f64 {
         })
         .skip(1)
         .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+    middle(times)
 }
 
 struct Bench {
@@ -216,8 +221,9 @@ impl Bench {
     }
 
     /// The 80 MB head-to-head, timed in [`rounds`]: our unsynced write and our load of it, the
-    /// floor's write, and `np.save` and `np.load`; every save to a fresh file (see [`fresh`]). Timed one after another instead, a slow spell of the machine falls on
-    /// whichever contender runs during it; in rounds it falls on all of them alike.
+    /// floor's write, and `np.save` and `np.load`; every save to a fresh file (see [`fresh`]).
+    /// Timed one after another instead, a slow spell of the machine falls on whichever
+    /// contender runs during it; in rounds it falls on all of them alike.
     fn head_to_head(
         &mut self,
         workload: &str,
@@ -306,21 +312,7 @@ fn rounds(runs: usize, contenders: usize, mut time: impl FnMut(usize) -> f64) ->
             }
         }
     }
-    times
-        .into_iter()
-        .map(|mut times| {
-            times.sort_by(f64::total_cmp);
-            times[times.len() / 2]
-        })
-        .collect()
-}
-
-/// Seconds taken by `action`, after `setup`, which stays off the clock.
-fn timed(setup: impl FnOnce(), action: impl FnOnce()) -> f64 {
-    setup();
-    let start = Instant::now();
-    action();
-    start.elapsed().as_secs_f64()
+    times.into_iter().map(middle).collect()
 }
 
 /// numpy in a Python process that waits for orders (`python_side.py DATA serve`): the other side
