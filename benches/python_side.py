@@ -130,15 +130,15 @@ def main():
         values = np.fromfile(os.path.join(DATA, f"{name}.f64"), dtype="<f8")
         workload = f"80 MB {name}"
         persistence(workload, values, large)
-        # np.save and np.load are timed by the Rust driver, in rounds with ours (see `serve`).
-        npy = NPY
-        np.save(npy, values)
+        # np.save and np.load are timed by the Rust driver, in rounds with ours (see `serve`); the
+        # file they leave is written again here for the loads below.
+        np.save(NPY, values)
         timed_load = (
             "import time; import numpy as np; "
-            f"start = time.perf_counter(); np.load({npy!r}); print(time.perf_counter() - start)"
+            f"start = time.perf_counter(); np.load({NPY!r}); print(time.perf_counter() - start)"
         )
         row(workload, "np.load (first in a fresh process)", fresh_processes(large, timed_load))
-        row(workload, "np.load mmap_mode=r", median(large, lambda: np.load(npy, mmap_mode="r")))
+        row(workload, "np.load mmap_mode=r", median(large, lambda: np.load(NPY, mmap_mode="r")))
         # The file `persistence` above left behind: `values` dumped with compress=0.
         joblib0 = os.path.join(DATA, "py.joblib0")
         row(workload, "joblib load compress=0 mmap_mode=r", median(large, lambda: joblib.load(joblib0, mmap_mode="r")))
