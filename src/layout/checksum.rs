@@ -4,7 +4,7 @@
 //! the hashing when it is free.
 
 use std::io::{self, Read, Write};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
 
 use xxhash_rust::xxh3::Xxh3;
@@ -69,28 +69,27 @@ impl<W: Write> Write for HashWriter<W> {
 impl<W: Write> BlockWrite for HashWriter<W> {
     /// Writes `block` piece by piece while a second thread hashes it, at most one piece ahead of
     /// the write: a piece is then still in the cache both cores share when it is written, so the
-    /// write copies it from there rather than from memory. A piece the second thread has not got
-    /// to is hashed here, just before it is written. Pieces after the first start at a multiple
-    /// of [`PIECE`] in the file, as large pages of the page cache do.
+    /// write copies it from there rather than from memory. A piece that nobody has hashed yet
+    /// is hashed here, just before it is written, unless the second thread is busy hashing.
+    /// Pieces after the first start at a multiple of [`PIECE`] in the file, as large pages of
+    /// the page cache do.
     fn write_block(&mut self, block: &[u8]) -> io::Result<()> {
         if block.len() < PARALLEL_FROM {
             return self.write_all(block);
         }
         let (first, rest) = block.split_at(first_piece(self.count, block.len()));
-        let all = || std::iter::once(first).chain(rest.chunks(PIECE));
-        let pieces = Pieces::new(&mut self.hasher, all().count());
-        all()
-            .enumerate()
-            .for_each(|(i, piece)| pieces.arrive(i, piece));
-        // How many pieces are written; only pacing, no data passes through it.
-        let written = AtomicUsize::new(0);
+        let all: Vec<&[u8]> = std::iter::once(first).chain(rest.chunks(PIECE)).collect();
+        let pieces = Pieces::new(&mut self.hasher, all.len());
         let inner = &mut self.inner;
-        let ahead = || written.load(Relaxed) + 2;
-        pieces.with_help(ahead, || {
-            for (i, piece) in all().enumerate() {
+        pieces.with_help(|| {
+            pieces.arrive(0, all[0]);
+            for (i, piece) in all.iter().enumerate() {
+                // The second thread may hash the next piece while this one is written.
+                if let Some(&next) = all.get(i + 1) {
+                    pieces.arrive(i + 1, next);
+                }
                 pieces.try_hash_before(i + 1);
                 inner.write_all(piece)?;
-                written.fetch_add(1, Relaxed);
             }
             Ok(())
         })?;
@@ -101,8 +100,9 @@ impl<W: Write> BlockWrite for HashWriter<W> {
 
 /// The pieces of a large block on their way through the checksum, shared by the thread that
 /// writes or reads them and a second thread that helps hash them. Whoever holds the lock hashes
-/// the next piece, so the pieces are hashed in order, and neither thread waits for the other: a
-/// second core that is slow to wake (a virtual machine's often is) just hashes fewer of them.
+/// the next piece, so the pieces are hashed in order, and the writing or reading thread never
+/// waits for the other to start or to catch up: a second core that is slow to wake (a virtual
+/// machine's often is) just hashes fewer of them.
 struct Pieces<'a> {
     /// Each piece, once it may be hashed: from the start when writing, once it has arrived when
     /// reading.
@@ -124,7 +124,8 @@ impl<'a> Pieces<'a> {
         }
     }
 
-    /// Marks piece `i` as ready to hash; from now on it is only read.
+    /// Marks piece `i` (or as much of it as was read) as ready to hash; from now on it is only
+    /// read.
     fn arrive(&self, i: usize, piece: &'a [u8]) {
         self.ready[i].set(piece).expect("each piece arrives once");
     }
@@ -151,21 +152,18 @@ impl<'a> Pieces<'a> {
         }
     }
 
-    /// Runs `work`, the writing or reading of the pieces, while a second thread hashes them one
-    /// by one, never the piece `ahead()` or later; then hashes here whatever is left, instead of
-    /// waiting for the second thread to do it.
-    fn with_help(
-        &self,
-        ahead: impl Fn() -> usize + Sync,
-        work: impl FnOnce() -> io::Result<()>,
-    ) -> io::Result<()> {
+    /// Runs `work`, the writing or reading of the pieces, which marks them ready as it goes,
+    /// while a second thread hashes the ready ones one by one; then hashes here whatever is
+    /// ready and left, instead of waiting for the second thread to do it. Without a second
+    /// thread (none could be started), all the hashing is done here.
+    fn with_help(&self, work: impl FnOnce() -> io::Result<()>) -> io::Result<()> {
         let done = AtomicBool::new(false);
         std::thread::scope(|scope| {
-            scope.spawn(|| {
+            let helper = std::thread::Builder::new().spawn_scoped(scope, || {
                 while !done.load(Relaxed) {
                     let hashed = match self.hashing.try_lock() {
                         Ok(hashing) if hashing.hashed == self.ready.len() => return,
-                        Ok(mut hashing) => self.hash_before(&mut hashing, ahead(), 1),
+                        Ok(mut hashing) => self.hash_before(&mut hashing, usize::MAX, 1),
                         Err(_) => 0,
                     };
                     if hashed == 0 {
@@ -173,13 +171,13 @@ impl<'a> Pieces<'a> {
                     }
                 }
             });
+            // Without a helper the work still gets done, hashing and all, on this thread.
+            drop(helper);
             let stop = Stop(&done);
             let result = work();
             drop(stop);
-            if result.is_ok() {
-                let mut hashing = self.hashing.lock().expect("hashing does not panic");
-                self.hash_before(&mut hashing, usize::MAX, usize::MAX);
-            }
+            let mut hashing = self.hashing.lock().expect("hashing does not panic");
+            self.hash_before(&mut hashing, usize::MAX, usize::MAX);
             result
         })
     }
@@ -254,24 +252,41 @@ impl<R: Read> BlockRead for HashReader<R> {
             return self.read_exact(block);
         }
         let (first, rest) = block.split_at_mut(first_piece(self.count, block.len()));
-        let count = 1 + rest.len().div_ceil(PIECE);
-        let pieces = Pieces::new(&mut self.hasher, count);
+        let pieces = Pieces::new(&mut self.hasher, 1 + rest.len().div_ceil(PIECE));
         let inner = &mut self.inner;
-        pieces.with_help(
-            || count,
-            || {
-                let all = std::iter::once(first).chain(rest.chunks_mut(PIECE));
-                for (i, piece) in all.enumerate() {
-                    inner.read_exact(piece)?;
-                    pieces.arrive(i, piece);
-                    pieces.try_hash_before(i);
-                }
-                Ok(())
-            },
-        )?;
-        self.count += block.len() as u64;
-        Ok(())
+        let mut read = 0;
+        let result = pieces.with_help(|| {
+            let all = std::iter::once(first).chain(rest.chunks_mut(PIECE));
+            for (i, piece) in all.enumerate() {
+                let (filled, result) = fill(inner, piece);
+                read += filled;
+                let piece: &[u8] = piece;
+                pieces.arrive(i, &piece[..filled]);
+                result?;
+                pieces.try_hash_before(i);
+            }
+            Ok(())
+        });
+        // Also after an error: the count and the checksum are those of the bytes read, which is
+        // what tells a damaged file from one that could not be read.
+        self.count += read as u64;
+        result
     }
+}
+
+/// Fills `buf` as `read_exact` does, but says how much it filled also when it fails, which
+/// `read_exact` does not: the checksum must cover every byte read.
+fn fill(inner: &mut impl Read, buf: &mut [u8]) -> (usize, io::Result<()>) {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match inner.read(&mut buf[filled..]) {
+            Ok(0) => return (filled, Err(io::ErrorKind::UnexpectedEof.into())),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (filled, Err(e)),
+        }
+    }
+    (filled, Ok(()))
 }
 
 #[cfg(test)]
@@ -327,6 +342,47 @@ mod tests {
         assert_eq!(pieces.hash_before(&mut hashing, 5, 1), 1);
         assert_eq!(pieces.hash_before(&mut hashing, 5, usize::MAX), 1);
         assert_eq!(hashing.hasher.digest(), xxh3_64(&data));
+    }
+
+    /// A reader of `data` that fails once, with a timeout, after `at` bytes.
+    struct Hiccup<'a> {
+        data: &'a [u8],
+        at: usize,
+    }
+
+    impl Read for Hiccup<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.at == 0 {
+                self.at = usize::MAX;
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            let n = buf.len().min(self.data.len()).min(self.at);
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            self.at = self.at.saturating_sub(n);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_large_read_that_fails_half_way_counts_and_hashes_every_byte_it_read() {
+        let data: Vec<u8> = (0..(9u32 << 20)).map(|i| (i % 253) as u8).collect();
+        let at = (5 << 20) + 123;
+        let mut input = HashReader::new(Hiccup { data: &data, at });
+        let mut block = vec![0u8; data.len()];
+        let err = input.read_block(&mut block).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(input.bytes_read(), at as u64);
+        let mut rest = Vec::new();
+        input.read_to_end(&mut rest).unwrap();
+        assert_eq!(input.bytes_read(), data.len() as u64);
+        assert_eq!(input.digest(), xxh3_64(&data));
+
+        let mut short = HashReader::new(&data[..at]);
+        let err = short.read_block(&mut block).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(short.bytes_read(), at as u64);
+        assert_eq!(short.digest(), xxh3_64(&data[..at]));
     }
 
     /// A disk that fills up after `room` bytes.
