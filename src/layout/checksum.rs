@@ -104,8 +104,8 @@ impl<W: Write> BlockWrite for HashWriter<W> {
 /// waits for the other to start or to catch up: a second core that is slow to wake (a virtual
 /// machine's often is) just hashes fewer of them.
 struct Pieces<'a> {
-    /// Each piece, once it may be hashed: from the start when writing, once it has arrived when
-    /// reading.
+    /// Each piece, once it may be hashed: when writing, as the write reaches the piece before
+    /// it; when reading, once it has arrived.
     ready: Vec<OnceLock<&'a [u8]>>,
     hashing: Mutex<Hashing<'a>>,
 }
