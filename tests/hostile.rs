@@ -6,7 +6,6 @@ use std::cell::Cell;
 use std::io::Write;
 
 use model_persistence::prelude::*;
-use xxhash_rust::xxh3::xxh3_64;
 
 /// Counts each thread's live heap bytes and remembers their highest count since the last reset.
 /// Per thread, because the tests run side by side and must not see each other's allocations.
@@ -60,7 +59,7 @@ fn forge(bytes: &[u8], payload: &[u8], decoded_len: u64) -> Vec<u8> {
     out[16..24].copy_from_slice(&(payload.len() as u64).to_le_bytes());
     out[24..32].copy_from_slice(&decoded_len.to_le_bytes());
     out.extend_from_slice(payload);
-    let sum = xxh3_64(&out);
+    let sum = twox_hash::XxHash3_64::oneshot(&out);
     out.extend_from_slice(&sum.to_le_bytes());
     out
 }

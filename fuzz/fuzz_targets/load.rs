@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use model_persistence::prelude::*;
-use xxhash_rust::xxh3::xxh3_64;
+use twox_hash::XxHash3_64;
 
 /// The first 12 bytes and the descriptor of a valid file of each codec, made once: encoding in
 /// every run would fill the sanitizer's quarantine with the encoder's buffers.
@@ -39,7 +39,7 @@ fn forge(codec: Codec, payload: &[u8], decoded_len: u64, flags: u8) -> Vec<u8> {
     out.extend_from_slice(&decoded_len.to_le_bytes());
     out.extend_from_slice(descriptor.as_bytes());
     out.extend_from_slice(payload);
-    let sum = xxh3_64(&out);
+    let sum = XxHash3_64::oneshot(&out);
     out.extend_from_slice(&sum.to_le_bytes());
     out
 }

@@ -308,7 +308,7 @@ pub(crate) fn view(bytes: &[u8], limit: u64) -> Result<View> {
     // Fixed::parse checked that the lengths add up to the file's: these ranges are in bounds.
     let body = &bytes[..bytes.len() - CHECKSUM_LEN];
     let stored = u64::from_le_bytes(bytes[body.len()..].try_into().expect("8 bytes"));
-    let checksum = matching(stored, xxhash_rust::xxh3::xxh3_64(body))?;
+    let checksum = matching(stored, twox_hash::XxHash3_64::oneshot(body))?;
     let descriptor_end = FIXED_LEN + fixed.descriptor_len as usize;
     let opened = Opened::new(fixed, &bytes[FIXED_LEN..descriptor_end])?;
     if opened.codec != Codec::Bincode {
