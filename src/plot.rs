@@ -420,7 +420,11 @@ pub fn timings(title: &str, bars: &[Timing]) -> Result<String> {
             .margin(10)
             .x_label_area_size(36)
             .y_label_area_size(300)
-            .build_cartesian_2d((min..max).log_scale(), (0..bars.len()).into_segmented())?;
+            // A segmented range has a segment for each end: 0..n - 1 gives the n rows.
+            .build_cartesian_2d(
+                (min..max).log_scale(),
+                (0..bars.len().saturating_sub(1)).into_segmented(),
+            )?;
         chart
             .configure_mesh()
             .disable_y_mesh()
