@@ -715,6 +715,15 @@ fn payloads(
                 assert_eq!(mapped.values().len(), PAYLOAD_VALUES);
             },
         );
+        // What the checksum costs on its own: every save and load hashes the payload once.
+        bench.time(
+            &workload,
+            "checksum alone: XXH3-64 of the payload in memory",
+            runs.large,
+            || {
+                std::hint::black_box(twox_hash::XxHash3_64::oneshot(&bytes));
+            },
+        );
         let payload_bytes = bytes.len() as u64;
         let zstd_path = bench.path("model.bin.zst");
         save(&array, &zstd_path, Codec::BincodeZstd).expect("save");
