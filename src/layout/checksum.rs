@@ -3,11 +3,10 @@
 //! threads in turn, one of them also writing or reading it, so that a second core does most of
 //! the hashing when it is free.
 
+use std::hash::Hasher;
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
-
-use std::hash::Hasher;
 
 use twox_hash::XxHash3_64;
 
