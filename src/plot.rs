@@ -406,6 +406,7 @@ pub struct Timing {
 /// ];
 /// let svg = timings("80 MB", &bars)?;
 /// assert!(svg.contains("40.00 ms") && svg.contains("ours: load"));
+/// assert!(timings("one bar", &bars[1..])?.contains("floor: fs::read"));
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
 pub fn timings(title: &str, bars: &[Timing]) -> Result<String> {
@@ -420,10 +421,11 @@ pub fn timings(title: &str, bars: &[Timing]) -> Result<String> {
             .margin(10)
             .x_label_area_size(36)
             .y_label_area_size(300)
-            // A segmented range has a segment for each end: 0..n - 1 gives the n rows.
+            // A segmented range has a segment for each end: 0..n - 1 gives the n rows. A single
+            // bar keeps two segments, since one alone gets no label.
             .build_cartesian_2d(
                 (min..max).log_scale(),
-                (0..bars.len().saturating_sub(1)).into_segmented(),
+                (0..bars.len().saturating_sub(1).max(1)).into_segmented(),
             )?;
         chart
             .configure_mesh()
