@@ -12,7 +12,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::export::{self, Format};
 use crate::layout::{self, Header, MAGIC, MAX_PAYLOAD_BYTES, Metadata};
 use crate::persist::{MAX_FILE_BYTES, open_bounded, save_with, write_atomically};
-use crate::sklearn::{self, PythonModel};
+use crate::sklearn::{self, Limits, PythonModel};
 use crate::train::Model;
 
 /// A linear model read from a file, with what the file says about it.
@@ -99,6 +99,24 @@ impl std::str::FromStr for Target {
 /// # Ok::<(), Error>(())
 /// ```
 pub fn load(path: impl AsRef<Path>) -> Result<Linear> {
+    load_with(path, Limits::default())
+}
+
+/// [`load`], reading a scikit-learn file within `limits` instead of the default ones.
+///
+/// ```
+/// use model_persistence::convert;
+/// use model_persistence::prelude::*;
+/// use model_persistence::sklearn::{ARTICLE_JOBLIB, Limits};
+///
+/// let dir = tempdir()?;
+/// let path = dir.path().join("Jlib_LR_Model.pkl");
+/// std::fs::write(&path, ARTICLE_JOBLIB)?;
+/// assert!(convert::load_with(&path, Limits { max_bytes: 64 }).is_err());
+/// assert_eq!(convert::load_with(&path, Limits::default())?.model.params().len(), 13);
+/// # Ok::<(), Error>(())
+/// ```
+pub fn load_with(path: impl AsRef<Path>, limits: Limits) -> Result<Linear> {
     let path = path.as_ref();
     let (mut file, len) = open_bounded(path, MAX_FILE_BYTES)?;
     if starts_with_magic(&mut file).map_err(|e| Error::io(path, e))? {
@@ -110,11 +128,11 @@ pub fn load(path: impl AsRef<Path>) -> Result<Linear> {
             origin: Origin::Ours(loaded.header),
         });
     }
-    let bytes = sklearn::read_whole(file, len, path)?;
+    let bytes = sklearn::read_whole(file, len, path, limits)?;
     if !sklearn::looks_like(&bytes) && export::looks_like_exported(&bytes) {
         return export::decode(&bytes).map_err(|e| e.at(path));
     }
-    let python = sklearn::decode(&bytes).map_err(|e| e.at(path))?;
+    let python = sklearn::decode_with(&bytes, limits).map_err(|e| e.at(path))?;
     Ok(Linear {
         model: python.model().map_err(|e| e.at(path))?,
         metadata: python.metadata(),

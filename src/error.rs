@@ -191,6 +191,12 @@ pub enum ErrorKind {
     /// The path is a folder.
     #[error("is a directory, not a model file")]
     IsDirectory,
+    /// The path is a FIFO, a socket or a device: nothing a model file is read from.
+    #[error("is {what}, not a model file")]
+    NotAFile {
+        /// What it is instead: `a FIFO`, `a socket`, `a device`.
+        what: &'static str,
+    },
     /// The file is larger than a model file may be.
     #[error("too large: {bytes} bytes, above the limit of {limit}")]
     FileTooLarge {

@@ -206,17 +206,53 @@ pub fn inspect(path: impl AsRef<Path>) -> Result<Header> {
 /// descriptor and fixed fields take far less than 1 MiB in a real file.
 pub(crate) const MAX_FILE_BYTES: u64 = MAX_PAYLOAD_BYTES + (1 << 20);
 
-/// Opens the file for reading and returns its length, refusing a folder or a file longer than
-/// `limit` bytes. Every reader of the crate opens files through here.
+/// Opens the file for reading and returns its length, refusing anything but a regular file
+/// (a folder, a FIFO, a socket, a device) and a file longer than `limit` bytes. Every reader of
+/// the crate opens files through here.
 pub(crate) fn open_bounded(path: &Path, limit: u64) -> Result<(File, u64)> {
     let io_err = |e| Error::io(path, e);
-    let file = File::open(path).map_err(io_err)?;
+    // `stat` first: opening a FIFO for reading waits until something writes to it.
+    refuse_special(path, &std::fs::metadata(path).map_err(io_err)?)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Should the path become a FIFO between the two, the open still returns at once.
+    #[cfg(target_os = "linux")]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    let file = options.open(path).map_err(io_err)?;
     let meta = file.metadata().map_err(io_err)?;
-    if meta.is_dir() {
-        return Err(Error::from(ErrorKind::IsDirectory).at(path));
-    }
+    refuse_special(path, &meta)?;
     refuse_above(path, meta.len(), limit)?;
     Ok((file, meta.len()))
+}
+
+/// Refuses what is not a regular file, saying what it is.
+fn refuse_special(path: &Path, meta: &std::fs::Metadata) -> Result<()> {
+    let file_type = meta.file_type();
+    if file_type.is_file() {
+        return Ok(());
+    }
+    if file_type.is_dir() {
+        return Err(Error::from(ErrorKind::IsDirectory).at(path));
+    }
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            "a FIFO"
+        } else if file_type.is_socket() {
+            "a socket"
+        } else if file_type.is_block_device() || file_type.is_char_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = "not a regular file";
+    Err(Error::from(ErrorKind::NotAFile { what }).at(path))
 }
 
 /// Refuses the file at `path`, of `bytes` bytes, when it is longer than `limit`.

@@ -103,12 +103,13 @@ pub enum SklearnProblem {
         /// Offset of the opcode that went past it.
         offset: usize,
     },
-    /// The pickle builds more objects or stack entries than the reader's limits allow.
-    #[error("the pickle holds more than {limit} {what} at offset {offset}")]
-    TooMany {
-        /// `objects` or `stack entries`.
-        what: &'static str,
-        /// The limit.
+    /// Reading the pickle would take more memory than its size justifies: the machine's budget
+    /// is a few bytes for each byte of the pickle, plus a fixed allowance.
+    #[error(
+        "the pickle would take more than {limit} bytes of memory to read (at offset {offset}), far more than a model of its size needs"
+    )]
+    TooMuchMemory {
+        /// The budget, in bytes.
         limit: usize,
         /// Offset of the opcode that went past it.
         offset: usize,
@@ -161,9 +162,15 @@ pub enum SklearnProblem {
         /// What it holds, with an article: `a dict`, `a numpy array`.
         found: &'static str,
     },
-    /// A joblib file written before joblib 0.10 (`ZF` prefix).
-    #[error("joblib files written before joblib 0.10 are not supported")]
-    OldJoblib,
+    /// A joblib file written before joblib 0.10, which keeps its arrays in files of their own
+    /// (the `ZF` prefix of a compressed one, or the wrapper classes it names).
+    #[error(
+        "a joblib file written before joblib 0.10, whose arrays are in other files ({wrapper}), is not read"
+    )]
+    OldJoblib {
+        /// The wrapper the pickle names, or `the ZF format` for a compressed file.
+        wrapper: String,
+    },
     /// The compressed stream of a joblib file is corrupt.
     #[error("the {compressor} stream is corrupt: {source}")]
     Decompress {
@@ -204,6 +211,23 @@ pub enum SklearnProblem {
         /// The member's name.
         name: String,
     },
+    /// The skops zip holds two members of one name.
+    #[error("the skops zip holds two members named {name}; which one a reader takes is its own choice")]
+    DuplicateMember {
+        /// The name.
+        name: String,
+    },
+    /// `schema.json` holds so many values that parsing it would take more memory than its size
+    /// justifies.
+    #[error(
+        "the skops schema.json holds {values} JSON values, which would take more than {limit} bytes of memory to parse"
+    )]
+    CostlySchema {
+        /// The values counted.
+        values: usize,
+        /// The memory allowed, in bytes.
+        limit: usize,
+    },
     /// `schema.json` is not JSON.
     #[error("the skops schema.json is not valid JSON: {0}")]
     SchemaJson(#[from] serde_json::Error),
@@ -235,8 +259,8 @@ pub enum SklearnProblem {
         /// What it should be.
         expected: &'static str,
     },
-    /// `coef_` is not one-dimensional.
-    #[error("coef_ has shape {}; only a one-dimensional coef_ (one target) is supported", shape_text(.shape))]
+    /// `coef_` is of another shape than one target's: `(n,)` or `(1, n)`.
+    #[error("coef_ has shape {}; only one target is supported, a coef_ of shape (n,) or (1, n)", shape_text(.shape))]
     CoefShape {
         /// The shape found.
         shape: Vec<usize>,
@@ -265,7 +289,7 @@ impl SklearnProblem {
     /// The problem with a `module.name` off an allowlist: another scikit-learn object
     /// ([`Unsupported`](Self::Unsupported)), a scipy sparse matrix ([`Sparse`](Self::Sparse)),
     /// or else `other`, the reader's own refusal. One rule for pickles and skops files alike.
-    pub(crate) fn off_allowlist(module: &str, name: &str, other: fn(String) -> Self) -> Self {
+    pub(crate) fn off_allowlist(module: &str, name: &str, other: impl FnOnce(String) -> Self) -> Self {
         let path = format!("{module}.{name}");
         if module == "sklearn" || module.starts_with("sklearn.") {
             Self::Unsupported { class: path }

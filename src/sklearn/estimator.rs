@@ -286,12 +286,13 @@ fn wrong(attribute: &'static str, expected: &'static str) -> SklearnProblem {
     }
 }
 
-/// `coef_`: a one-dimensional float64 or float32 array, as f64 values.
+/// `coef_`: a float64 or float32 array of shape `(n,)`, or `(1, n)` as a model fitted on a
+/// `y` of one column stores it, as f64 values.
 fn coef(attr: &Attr) -> Result<Vec<f64>, SklearnProblem> {
     let Attr::Array(array) = attr else {
         return Err(wrong("coef_", "a numpy array"));
     };
-    if array.shape.len() != 1 {
+    if !matches!(array.shape.as_slice(), [_] | [1, _]) {
         return Err(SklearnProblem::CoefShape {
             shape: array.shape.clone(),
         });
@@ -302,12 +303,13 @@ fn coef(attr: &Attr) -> Result<Vec<f64>, SklearnProblem> {
     })
 }
 
-/// `intercept_`: a Python float or int, or a numpy scalar of floats.
+/// `intercept_`: a Python float or int, a numpy scalar of floats, or an array of shape `(1,)`
+/// as a model fitted on a `y` of one column stores it.
 fn intercept(attr: &Attr) -> Result<f64, SklearnProblem> {
     match attr {
         Attr::Float(x) => Ok(*x),
         Attr::Int(n) => Ok(*n as f64),
-        Attr::Array(array) if array.shape.is_empty() => match array.to_f64().as_deref() {
+        Attr::Array(array) if matches!(array.shape.as_slice(), [] | [1]) => match array.to_f64().as_deref() {
             Some([x]) => Ok(*x),
             _ => Err(SklearnProblem::NotFloat {
                 attribute: "intercept_",

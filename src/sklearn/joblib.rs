@@ -82,38 +82,123 @@ pub(crate) fn detect(bytes: &[u8]) -> Option<Compressor> {
         .map(|(_, c)| *c)
 }
 
-/// Decompresses a joblib stream, stopping with [`SklearnProblem::TooLarge`] past `limit` bytes.
+/// Decompresses a joblib file, stopping with [`SklearnProblem::TooLarge`] past `limit` bytes.
+///
+/// Every stream is decoded, one after the other: Python's bz2, lzma and lz4 readers go on to the
+/// next stream when one ends, so to `joblib.load` a file of two streams is one pickle, and a
+/// hostile second stream runs. Here it is read too, and refused by what it names.
 pub(crate) fn decompress(
     bytes: &[u8],
     compressor: Compressor,
     limit: u64,
 ) -> Result<Vec<u8>, SklearnProblem> {
     let corrupt = |source| SklearnProblem::Decompress { compressor, source };
-    let reader: Box<dyn Read + '_> = match compressor {
-        Compressor::Zlib => Box::new(flate2::read::ZlibDecoder::new(bytes)),
-        Compressor::Gzip => Box::new(flate2::read::GzDecoder::new(bytes)),
-        Compressor::Bz2 => Box::new(bzip2::read::BzDecoder::new(bytes)),
-        Compressor::Lzma => Box::new(
-            lzma_rust2::LzmaReader::new_mem_limit(bytes, MAX_LZMA_MEMORY_KIB, None)
-                .map_err(corrupt)?,
-        ),
-        Compressor::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(
-            bytes,
-            false,
-            MAX_LZMA_MEMORY_KIB,
-        )),
-        Compressor::Lz4 => Box::new(lz4_flex::frame::FrameDecoder::new(bytes)),
-    };
     let mut out = Vec::new();
-    reader
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(corrupt)?;
-    if out.len() as u64 > limit {
-        return Err(SklearnProblem::TooLarge { limit });
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        rest = one_stream(rest, compressor, limit, &mut out).map_err(corrupt)?;
+        if out.len() as u64 > limit {
+            return Err(SklearnProblem::TooLarge { limit });
+        }
     }
     Ok(out)
 }
+
+/// Decodes the stream at the start of `input` onto `out`, at most one byte past `limit` in all;
+/// returns the bytes after the stream.
+fn one_stream<'a>(
+    input: &'a [u8],
+    compressor: Compressor,
+    limit: u64,
+    out: &mut Vec<u8>,
+) -> std::io::Result<&'a [u8]> {
+    use flate2::bufread::{GzDecoder, ZlibDecoder};
+    // The bufread decoders take from the slice only what their stream uses.
+    match compressor {
+        Compressor::Zlib => {
+            let mut decoder = ZlibDecoder::new(input);
+            read_capped(&mut decoder, out, limit)?;
+            Ok(decoder.into_inner())
+        }
+        Compressor::Gzip => {
+            let mut decoder = GzDecoder::new(input);
+            read_capped(&mut decoder, out, limit)?;
+            Ok(decoder.into_inner())
+        }
+        Compressor::Bz2 => {
+            let mut decoder = bzip2::bufread::BzDecoder::new(input);
+            read_capped(&mut decoder, out, limit)?;
+            Ok(decoder.into_inner())
+        }
+        Compressor::Lzma => {
+            // The window grows with what is decoded, so a stream that claims a large
+            // dictionary takes no more memory than its output.
+            let mut decoder = lzma_rust2::LzmaReader::new_mem_limit(input, MAX_LZMA_MEMORY_KIB, None)?;
+            read_capped(&mut decoder, out, limit)?;
+            let (after, unread) = decoder.into_parts();
+            let used = input.len() - after.len() - unread.len();
+            Ok(&input[used..])
+        }
+        Compressor::Xz => {
+            // The xz reader itself goes on through every stream and the padding between.
+            let mut decoder = lzma_rust2::XzReader::new_mem_limit(input, true, MAX_LZMA_MEMORY_KIB);
+            read_capped(&mut decoder, out, limit)?;
+            Ok(&[])
+        }
+        Compressor::Lz4 => {
+            // The frame decoder stops at the end of a frame; the next one is read anew.
+            let mut decoder = lz4_flex::frame::FrameDecoder::new(input);
+            read_capped(&mut decoder, out, limit)?;
+            Ok(decoder.into_inner())
+        }
+    }
+}
+
+/// Reads `reader` to its end onto `out`, stopping once `out` holds one byte more than `limit`.
+/// The buffer grows by doubling but never past that, so a bomb costs the limit and no more.
+fn read_capped(reader: &mut impl Read, out: &mut Vec<u8>, limit: u64) -> std::io::Result<()> {
+    let cap = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+    while out.len() < cap {
+        let len = out.len();
+        if len == out.capacity() {
+            let want = len.saturating_mul(2).clamp(64 << 10, cap);
+            out.reserve_exact(want - len);
+        }
+        out.resize(out.capacity().min(cap), 0);
+        match reader.read(&mut out[len..]) {
+            Ok(0) => {
+                out.truncate(len);
+                return Ok(());
+            }
+            Ok(n) => out.truncate(len + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => out.truncate(len),
+            Err(e) => {
+                out.truncate(len);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Why a file of joblib before 0.10 (`ZF`, its length in hex padded to 19 bytes, then a zlib
+/// stream) is not read: the first global off the allowlist its pickle names, which
+/// `joblib.load` would call, or else that its arrays are kept in other files.
+pub(crate) fn old_refusal(bytes: &[u8], limit: u64) -> SklearnProblem {
+    let wrapper = || SklearnProblem::OldJoblib {
+        wrapper: "the ZF format".to_string(),
+    };
+    let Some(stream) = bytes.get(OLD_PREFIX.len() + OLD_LENGTH..) else {
+        return wrapper();
+    };
+    match decompress(stream, Compressor::Zlib, limit) {
+        Ok(pickle) => super::pickle::scan(&pickle).refused.unwrap_or_else(wrapper),
+        Err(problem) => problem,
+    }
+}
+
+/// The width of the hex length after `ZF`: `len(hex(2**64))`, as joblib wrote it.
+const OLD_LENGTH: usize = 19;
 
 /// What a `NumpyArrayWrapper`'s state says about the array that follows it. Its `order` is
 /// checked but not kept, as for every array ([`NdArray`](super::numpy::NdArray)).

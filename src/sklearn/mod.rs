@@ -46,12 +46,43 @@ pub const ARTICLE_PICKLE: &[u8] =
 pub const ARTICLE_JOBLIB: &[u8] =
     include_bytes!("../../tests/data/python/current/Jlib_LR_Model.pkl");
 
-/// The most bytes a file may have, and a compressed joblib stream or all skops members together
-/// may inflate to: 256 MiB, far above any linear model.
-pub const MAX_BYTES: u64 = 256 << 20;
+/// The most bytes of pickle or skops data a file may hold, decompressed: 8 MiB. A linear model
+/// of n features takes about 8n bytes (`coef_` in float64), so this is room for about a million
+/// features, or half a million with their names; a file that inflates past it is refused before
+/// the rest is read. A caller with a larger model raises it with [`Limits`].
+pub const MAX_BYTES: u64 = 8 << 20;
 
 /// The zip magic that starts a skops file.
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+
+/// How much a scikit-learn file may make the reader take. The default holds any linear model of
+/// up to about a million features; the memory a read takes is a small multiple of this and of
+/// the file's size (see the module documentation), so raising it is safe where the files are.
+///
+/// ```
+/// use model_persistence::prelude::*;
+/// use model_persistence::sklearn::{self, ARTICLE_JOBLIB, Limits};
+///
+/// let tight = Limits { max_bytes: 100 };
+/// let err = sklearn::decode_with(ARTICLE_JOBLIB, tight).unwrap_err();
+/// assert!(err.is_too_large(), "{err}");
+/// assert_eq!(sklearn::decode_with(ARTICLE_JOBLIB, Limits::default())?.n_features_in, 13);
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes of pickle or skops data a file may hold once decompressed (and so the
+    /// largest file); [`MAX_BYTES`] by default.
+    pub max_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: MAX_BYTES,
+        }
+    }
+}
 
 /// Which container a file is, from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +90,8 @@ enum Format {
     Skops,
     Pickle,
     Joblib(Compressor),
+    /// joblib before 0.10: `ZF`, the length in hex, then a zlib stream.
+    OldJoblib,
 }
 
 fn detect(bytes: &[u8]) -> Result<Format, SklearnProblem> {
@@ -69,13 +102,25 @@ fn detect(bytes: &[u8]) -> Result<Format, SklearnProblem> {
     } else if bytes.starts_with(b"\x80") {
         Ok(Format::Pickle)
     } else if bytes.starts_with(joblib::OLD_PREFIX) {
-        Err(SklearnProblem::OldJoblib)
+        Ok(Format::OldJoblib)
     } else if let Some(compressor) = joblib::detect(bytes) {
         Ok(Format::Joblib(compressor))
     } else {
-        Err(SklearnProblem::UnknownFormat {
+        Err(unknown(bytes))
+    }
+}
+
+/// Why bytes in no known format are not read: a pickle of protocol 0 or 1, which starts with
+/// any opcode, is named by the first global off the allowlist it calls (Python would call it),
+/// or else said to be a protocol this reader does not read; anything else is not a model file.
+fn unknown(bytes: &[u8]) -> SklearnProblem {
+    let scanned = pickle::scan(bytes);
+    match (scanned.refused, bytes.first()) {
+        (Some(refusal), _) => refusal,
+        (None, Some(&byte)) if scanned.complete => SklearnProblem::NoProto { byte },
+        _ => SklearnProblem::UnknownFormat {
             start: bytes.iter().take(4).copied().collect(),
-        })
+        },
     }
 }
 
@@ -105,15 +150,37 @@ pub fn looks_like(bytes: &[u8]) -> bool {
 /// # Ok::<(), Error>(())
 /// ```
 pub fn load(path: impl AsRef<Path>) -> Result<PythonModel> {
-    let path = path.as_ref();
-    let (file, len) = persist::open_bounded(path, MAX_BYTES)?;
-    let bytes = read_whole(file, len, path)?;
-    decode(&bytes).map_err(|e| e.at(path))
+    load_with(path, Limits::default())
 }
 
-/// Reads the `len` bytes of `file`, opened from `path`, refusing a file above [`MAX_BYTES`].
-pub(crate) fn read_whole(file: File, len: u64, path: &Path) -> Result<Vec<u8>> {
-    persist::refuse_above(path, len, MAX_BYTES)?;
+/// [`load`], within `limits` instead of the default ones.
+///
+/// ```
+/// use model_persistence::prelude::*;
+/// use model_persistence::sklearn::{self, ARTICLE_PICKLE, Limits};
+///
+/// let dir = tempdir()?;
+/// let path = dir.path().join("Pck_LR_Model.pkl");
+/// std::fs::write(&path, ARTICLE_PICKLE)?;
+/// let roomy = Limits { max_bytes: 1 << 30 };
+/// assert_eq!(sklearn::load_with(&path, roomy)?.n_features_in, 13);
+/// # Ok::<(), Error>(())
+/// ```
+pub fn load_with(path: impl AsRef<Path>, limits: Limits) -> Result<PythonModel> {
+    let path = path.as_ref();
+    let (file, len) = persist::open_bounded(path, u64::MAX)?;
+    let bytes = read_whole(file, len, path, limits)?;
+    decode_with(&bytes, limits).map_err(|e| e.at(path))
+}
+
+/// Reads the `len` bytes of `file`, opened from `path`, refusing a file above the limit.
+pub(crate) fn read_whole(file: File, len: u64, path: &Path, limits: Limits) -> Result<Vec<u8>> {
+    if len > limits.max_bytes {
+        let problem = SklearnProblem::TooLarge {
+            limit: limits.max_bytes,
+        };
+        return Err(Error::from(problem).at(path));
+    }
     let mut bytes = Vec::with_capacity(len as usize);
     file.take(len)
         .read_to_end(&mut bytes)
@@ -139,7 +206,20 @@ pub(crate) fn read_whole(file: File, len: u64, path: &Path) -> Result<Vec<u8>> {
 /// );
 /// ```
 pub fn decode(bytes: &[u8]) -> Result<PythonModel> {
-    Ok(read_with_limit(bytes, MAX_BYTES)?)
+    decode_with(bytes, Limits::default())
+}
+
+/// [`decode`], within `limits` instead of the default ones.
+///
+/// ```
+/// use model_persistence::sklearn::{self, ARTICLE_PICKLE, Limits};
+///
+/// let roomy = Limits { max_bytes: 1 << 30 };
+/// assert_eq!(sklearn::decode_with(ARTICLE_PICKLE, roomy)?.n_features_in, 13);
+/// # Ok::<(), model_persistence::Error>(())
+/// ```
+pub fn decode_with(bytes: &[u8], limits: Limits) -> Result<PythonModel> {
+    Ok(read_with_limit(bytes, limits.max_bytes)?)
 }
 
 /// [`decode`], with its own kind of error, for the module's tests.
@@ -148,8 +228,11 @@ fn read(bytes: &[u8]) -> Result<PythonModel, SklearnProblem> {
     read_with_limit(bytes, MAX_BYTES)
 }
 
-/// [`decode`], with decompressed data bounded by `limit` bytes.
+/// [`decode`], with the data bounded by `limit` bytes.
 fn read_with_limit(bytes: &[u8], limit: u64) -> Result<PythonModel, SklearnProblem> {
+    if bytes.len() as u64 > limit {
+        return Err(SklearnProblem::TooLarge { limit });
+    }
     match detect(bytes)? {
         Format::Skops => skops::read(bytes, limit),
         Format::Pickle => pickle::load(bytes)?.to_model(None),
@@ -157,6 +240,7 @@ fn read_with_limit(bytes: &[u8], limit: u64) -> Result<PythonModel, SklearnProbl
             let stream = joblib::decompress(bytes, compressor, limit)?;
             pickle::load(&stream)?.to_model(Some(compressor))
         }
+        Format::OldJoblib => Err(joblib::old_refusal(bytes, limit)),
     }
 }
 
@@ -187,6 +271,7 @@ pub fn disassemble(bytes: &[u8]) -> Result<Vec<Op>> {
             pickle::disassemble(&joblib::decompress(bytes, compressor, MAX_BYTES)?)?
         }
         Format::Skops => return Err(SklearnProblem::NoPickle.into()),
+        Format::OldJoblib => return Err(joblib::old_refusal(bytes, MAX_BYTES).into()),
     })
 }
 

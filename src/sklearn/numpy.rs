@@ -7,6 +7,7 @@
 //! data holds exactly `shape product * itemsize` bytes, with overflow-checked arithmetic.
 
 use std::fmt;
+use std::rc::Rc;
 
 use super::error::SklearnProblem;
 
@@ -122,7 +123,10 @@ impl Dtype {
 /// numpy's name for the dtype: `float64`, `int32`, `bool`, `object`, `<U7`.
 impl fmt::Display for Dtype {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let bits = self.itemsize * 8;
+        // A hostile file may claim an itemsize whose bits overflow: then numpy's type string.
+        let Some(bits) = self.itemsize.checked_mul(8) else {
+            return write!(f, "an item of {} bytes", self.itemsize);
+        };
         match self.kind {
             Kind::Float => write!(f, "float{bits}"),
             Kind::Int => write!(f, "int{bits}"),
@@ -140,8 +144,9 @@ impl fmt::Display for Dtype {
 /// The elements of an array.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Data {
-    /// Raw element bytes in the dtype's byte order, in the order the file stores them.
-    Bytes(Vec<u8>),
+    /// Raw element bytes in the dtype's byte order, in the order the file stores them; shared
+    /// with the bytes object they came from, if any.
+    Bytes(Rc<[u8]>),
     /// The items of an object array: `Some` for a Python `str`, `None` for anything else.
     Objects(Vec<Option<String>>),
 }
@@ -173,7 +178,7 @@ pub(crate) fn byte_size(dtype: Dtype, shape: &[usize]) -> Option<usize> {
 impl NdArray {
     /// An array of a non-object dtype over raw bytes; `None` unless they are exactly
     /// [`byte_size`] bytes.
-    pub(crate) fn from_bytes(dtype: Dtype, shape: Vec<usize>, bytes: Vec<u8>) -> Option<Self> {
+    pub(crate) fn from_bytes(dtype: Dtype, shape: Vec<usize>, bytes: Rc<[u8]>) -> Option<Self> {
         let fits = byte_size(dtype, &shape) == Some(bytes.len()) && dtype.kind != Kind::Object;
         fits.then_some(NdArray {
             dtype,
@@ -194,6 +199,19 @@ impl NdArray {
             shape,
             data: Data::Objects(items),
         })
+    }
+
+    /// The heap bytes this array alone holds: its data, unless it shares them, and the strings
+    /// of an object array. What the pickle machine charges to its budget.
+    pub(crate) fn owned_bytes(&self) -> usize {
+        match &self.data {
+            Data::Bytes(bytes) if Rc::strong_count(bytes) == 1 => bytes.len(),
+            Data::Bytes(_) => 0,
+            Data::Objects(items) => items
+                .iter()
+                .map(|item| std::mem::size_of::<Option<String>>() + item.as_ref().map_or(0, String::len))
+                .sum(),
+        }
     }
 
     /// The elements as f64, in stored order, for float64 and float32 arrays; `None` otherwise.
@@ -276,7 +294,7 @@ pub(crate) fn parse_npy(bytes: &[u8]) -> Result<NdArray, SklearnProblem> {
     if dtype.kind == Kind::Object {
         return Err(bad("it holds Python objects, which need pickle"));
     }
-    NdArray::from_bytes(dtype, fields.shape, data.to_vec())
+    NdArray::from_bytes(dtype, fields.shape, Rc::from(data))
         .ok_or(bad("its data does not match its shape and dtype"))
 }
 

@@ -14,12 +14,22 @@
 //! array bytes that joblib wrote into the stream right after it and goes on behind them.
 //!
 //! Objects live in an arena and the stack holds handles, so shared references (the memo) behave
-//! as in Python, cycles are harmless, and nothing walks or drops a tree recursively. Every length
-//! prefix is checked against the bytes that remain before anything is allocated, and MARKs and
-//! container nesting stop at [`MAX_DEPTH`].
+//! as in Python, cycles are harmless, and nothing walks or drops a tree recursively. Bytes are
+//! shared, never copied per use: an array built from a buffer holds the buffer's `Rc`. Every
+//! length prefix is checked against the bytes that remain before anything is allocated, MARKs
+//! and container nesting stop at [`MAX_DEPTH`], and everything the machine holds (objects,
+//! container items, memo and stack entries, listed opcodes) is charged against a budget of
+//! [`MEMORY_PER_BYTE`] bytes for each byte of the pickle plus [`MEMORY_ALLOWANCE`], so no file
+//! makes the reader take memory its size does not justify.
+//!
+//! The arena does not free what the stack pops: a reference count on every push, pop and memo
+//! entry would double the bookkeeping of every opcode for the sake of files that no pickler
+//! writes (a real model's pickle builds almost nothing it throws away). The budget bounds what
+//! such a file can hold instead, and refuses it when it is spent.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::rc::Rc;
 
 use super::error::SklearnProblem;
 use super::estimator::{self, Attr, Container, Estimator, PythonModel};
@@ -28,10 +38,17 @@ use super::numpy::{ByteOrder, Dtype, Kind, NdArray};
 
 /// The deepest nesting of MARKs, and of containers inside containers, the machine accepts.
 const MAX_DEPTH: usize = 1000;
-/// The most objects (strings, containers, arrays...) one pickle may build.
-const MAX_OBJECTS: usize = 1 << 22;
-/// The most entries the stack may hold at once.
-const MAX_STACK: usize = 1 << 20;
+/// Bytes of memory the machine may hold for each byte of the pickle it reads. A real model's
+/// pickle needs less than one: its arrays are shared with the bytes they came from, and its
+/// few dozen strings and containers fit in the allowance; a file of nothing but one-byte opcodes
+/// that each build an object would need about forty.
+pub(crate) const MEMORY_PER_BYTE: usize = 4;
+/// Memory the machine may hold whatever the pickle's size: room for a small model's objects.
+pub(crate) const MEMORY_ALLOWANCE: usize = 4 << 20;
+/// What one memo entry costs: the key, the value, and the hash table's slack.
+const MEMO_ENTRY: usize = 64;
+/// What one listed opcode costs: the [`Op`] and its argument, cut to a few dozen characters.
+const LISTED_OP: usize = std::mem::size_of::<Op>() + 96;
 
 /// A handle to an object in the machine's arena.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,8 +74,8 @@ enum Value {
 enum Obj {
     /// A str (also a Python 2 str, decoded as latin-1 like numpy advises).
     Str(String),
-    /// bytes or bytearray.
-    Bytes(Vec<u8>),
+    /// bytes or bytearray, shared by every array built from them.
+    Bytes(Rc<[u8]>),
     /// An int too large for i64, whose value nothing needs.
     BigInt,
     /// A list.
@@ -70,18 +87,52 @@ enum Obj {
     /// A set or frozenset.
     Set(Vec<Value>),
     /// A reference to an allowed class or function.
-    Global(Global),
+    Global(Rc<Global>),
     /// An instance of an allowed class (an estimator, or a joblib wrapper before its BUILD).
     Instance(Instance),
     /// An empty array from numpy's `_reconstruct`, waiting for the BUILD that fills it; the
     /// global that made it is kept to be named if the state does not fit.
-    Pending(Global),
+    Pending(Rc<Global>),
     /// A numpy array or scalar.
-    Array(NdArray),
+    Array(Box<NdArray>),
     /// A numpy dtype.
     Dtype(Dtype),
     /// Only in a listing: what a refused call or an unsupported opcode would have produced.
     Opaque,
+}
+
+impl Obj {
+    /// The bytes this object owns on the heap, for the machine's budget. Shared bytes are
+    /// charged once, by the object that made them.
+    fn heap_bytes(&self) -> usize {
+        let value = std::mem::size_of::<Value>();
+        match self {
+            Obj::Str(text) => text.len(),
+            Obj::Bytes(bytes) => bytes.len(),
+            Obj::List(items) | Obj::Tuple(items) | Obj::Set(items) => items.len() * value,
+            Obj::Dict(items) => items.len() * 2 * value,
+            Obj::Global(global) => {
+                std::mem::size_of::<Global>() + global.module.len() + global.name.len()
+            }
+            Obj::Array(array) => {
+                std::mem::size_of::<NdArray>()
+                    + array.shape.len() * std::mem::size_of::<usize>()
+                    + array.owned_bytes()
+            }
+            Obj::BigInt | Obj::Instance(_) | Obj::Pending(_) | Obj::Dtype(_) | Obj::Opaque => 0,
+        }
+    }
+}
+
+/// How the machine treats a global off the allowlist or an opcode it does not execute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Refuses it: reading a model.
+    Read,
+    /// Lists every opcode and leaves a placeholder for what it would not build.
+    List,
+    /// As `List`, without keeping the listing: finding the globals a file names.
+    Scan,
 }
 
 /// A global the file names, with what the machine will do with it.
@@ -132,7 +183,7 @@ enum Role {
 #[derive(Debug, Clone, PartialEq)]
 struct Instance {
     /// Its class.
-    class: Global,
+    class: Rc<Global>,
     /// The state dict, once BUILD ran.
     state: Option<Value>,
 }
@@ -170,6 +221,13 @@ fn resolve(module: &str, name: &str, protocol: u8) -> Result<Role, SklearnProble
             Role::ArrayWrapper
         }
         ("_codecs", "encode") => Role::CodecsEncode,
+        (
+            "joblib.numpy_pickle" | "sklearn.externals.joblib.numpy_pickle",
+            "NDArrayWrapper" | "ZNDArrayWrapper",
+        ) => {
+            let wrapper = format!("{module}.{name}");
+            return Err(SklearnProblem::OldJoblib { wrapper });
+        }
         _ => {
             return Err(SklearnProblem::off_allowlist(module, name, |global| {
                 SklearnProblem::Refused { global }
@@ -223,12 +281,20 @@ impl Pickle<'_> {
                 expected: "a dict",
             });
         };
-        let attrs = items
-            .iter()
-            .filter_map(|(key, value)| match self.machine.obj(*key) {
-                Some(Obj::Str(key)) => Some((key.clone(), self.attr(*value))),
-                _ => None,
-            })
+        // A later key wins, as in the dict Python builds; each key is converted once, however
+        // often a hostile file repeats it.
+        let mut last: HashMap<&str, Value> = HashMap::new();
+        let mut order = Vec::new();
+        for (key, value) in items {
+            if let Some(Obj::Str(key)) = self.machine.obj(*key) {
+                if last.insert(key.as_str(), *value).is_none() {
+                    order.push(key.as_str());
+                }
+            }
+        }
+        let attrs = order
+            .into_iter()
+            .map(|key| (key.to_string(), self.attr(last[key])))
             .collect();
         estimator::build(estimator, instance.class.module.clone(), attrs, container)
     }
@@ -241,7 +307,7 @@ impl Pickle<'_> {
             Value::Bool(_) => Attr::Other,
             Value::Obj(_) => match self.machine.obj(value) {
                 Some(Obj::Str(s)) => Attr::Str(s.clone()),
-                Some(Obj::Array(array)) => Attr::Array(array.clone()),
+                Some(Obj::Array(array)) => Attr::Array(NdArray::clone(array)),
                 _ => Attr::Other,
             },
         }
@@ -273,9 +339,21 @@ impl Pickle<'_> {
 }
 
 /// Reads a pickle (or an uncompressed joblib stream) into inert values; calls nothing.
+///
+/// A pickle this machine does not read but Python does (protocols 0 and 1, joblib's files from
+/// before 0.10) is refused by the first global off the allowlist it names, if any: what
+/// `pickle.load` would call.
 pub(crate) fn load(bytes: &[u8]) -> Result<Pickle<'_>, SklearnProblem> {
-    let mut machine = Machine::new(bytes, false);
-    let (root, protocol) = machine.run(false)?;
+    let mut machine = Machine::new(bytes, Mode::Read);
+    let (root, protocol) = match machine.run(false) {
+        Ok(done) => done,
+        Err(
+            problem @ (SklearnProblem::NoProto { .. }
+            | SklearnProblem::Protocol { found: 0 | 1 }
+            | SklearnProblem::OldJoblib { .. }),
+        ) => return Err(scan(bytes).refused.unwrap_or(problem)),
+        Err(problem) => return Err(problem),
+    };
     if let Some(rest) = bytes.len().checked_sub(machine.pos).filter(|n| *n > 0) {
         return Err(SklearnProblem::TrailingData {
             offset: machine.pos - 1,
@@ -286,6 +364,39 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Pickle<'_>, SklearnProblem> {
         machine,
         root,
         protocol,
+    })
+}
+
+/// What a lenient run of a pickle found: the refusal of the first global off the allowlist it
+/// names, and whether it ran to its STOP.
+pub(crate) struct Scanned {
+    /// What reading it would have refused first; `None` if every global it names is allowed.
+    pub(crate) refused: Option<SklearnProblem>,
+    /// Whether the bytes are a whole pickle, of any protocol.
+    pub(crate) complete: bool,
+}
+
+/// Runs a pickle of any protocol, 0 to 5, without building or refusing anything, to find the
+/// globals it names: what `pickle.load`, which calls each global as it comes to it, would have
+/// called, even if the file is cut short after it. Only globals spelled as Python names are
+/// counted, so a text file that happens to start like a protocol 0 pickle is not taken for one.
+pub(crate) fn scan(bytes: &[u8]) -> Scanned {
+    let mut machine = Machine::new(bytes, Mode::Scan);
+    let complete = machine.run(false).is_ok() && machine.pos == bytes.len();
+    Scanned {
+        refused: machine.refused,
+        complete,
+    }
+}
+
+/// Whether `text` is a dotted Python name: `posix`, `os.path`, `Foo.bar`.
+fn python_name(text: &str) -> bool {
+    text.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars
+            .next()
+            .is_some_and(|c| c == '_' || c.is_alphabetic())
+            && chars.all(|c| c == '_' || c.is_alphanumeric())
     })
 }
 
@@ -327,7 +438,7 @@ impl fmt::Display for Op {
 /// inert placeholder on the stack. Joblib's array data after a wrapper's BUILD is listed as one
 /// line. Malformed or truncated input still stops with an error.
 pub(crate) fn disassemble(bytes: &[u8]) -> Result<Vec<Op>, SklearnProblem> {
-    let mut machine = Machine::new(bytes, true);
+    let mut machine = Machine::new(bytes, Mode::List);
     machine.run(false)?;
     Ok(machine.listing.unwrap_or_default())
 }
@@ -373,6 +484,8 @@ impl Here {
 /// The stack, marks and memo of one pickle; a nested pickle (joblib object arrays) gets its own.
 struct Frame {
     stack: Vec<Value>,
+    /// The most entries the stack has held, each charged to the budget once.
+    high: usize,
     /// Stack length and offset of each open MARK.
     marks: Vec<(usize, usize)>,
     memo: HashMap<u64, Value>,
@@ -383,19 +496,6 @@ impl Frame {
     /// The stack length at the innermost MARK: nothing below it may be popped.
     fn floor(&self) -> usize {
         self.marks.last().map_or(0, |m| m.0)
-    }
-
-    fn push(&mut self, value: Value, here: Here) -> Result<(), SklearnProblem> {
-        if self.stack.len() >= MAX_STACK {
-            let (limit, offset) = (MAX_STACK, here.at);
-            return Err(SklearnProblem::TooMany {
-                what: "stack entries",
-                limit,
-                offset,
-            });
-        }
-        self.stack.push(value);
-        Ok(())
     }
 
     fn pop(&mut self, here: Here) -> Result<Value, SklearnProblem> {
@@ -449,7 +549,14 @@ struct Machine<'a> {
     here: Here,
     objects: Vec<Slot>,
     listing: Option<Vec<Op>>,
+    /// Listing or scanning: refused globals and unsupported opcodes leave a placeholder.
+    lenient: bool,
+    /// The refusal of the first global off the allowlist that a lenient run met.
+    refused: Option<SklearnProblem>,
     joblib: bool,
+    /// Bytes of memory charged so far, and the most that may be.
+    used: usize,
+    budget: usize,
 }
 
 /// Declares the opcode constants (module `op`) and [`opcode_name`] from one table.
@@ -522,6 +629,89 @@ fn pairs(items: Vec<Value>) -> Option<Vec<(Value, Value)>> {
     let mut iter = items.into_iter();
     while let Some(key) = iter.next() {
         out.push((key, iter.next()?));
+    }
+    Some(out)
+}
+
+/// An optional sign and at least one decimal digit, as `int()` reads protocol 0's numbers.
+fn is_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The bytes of a STRING opcode's argument, with Python's backslash escapes decoded as
+/// `codecs.escape_decode` does; an unknown escape keeps its backslash.
+fn escape_decode(quoted: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(quoted.len());
+    let mut rest = quoted;
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let Some((&e, tail)) = rest.split_first() else {
+            out.push(b'\\');
+            break;
+        };
+        rest = tail;
+        let simple = match e {
+            b'\n' => Some(None),
+            b'\\' | b'\'' | b'"' => Some(Some(e)),
+            b'a' => Some(Some(7)),
+            b'b' => Some(Some(8)),
+            b'f' => Some(Some(12)),
+            b'n' => Some(Some(b'\n')),
+            b'r' => Some(Some(b'\r')),
+            b't' => Some(Some(b'\t')),
+            b'v' => Some(Some(11)),
+            _ => None,
+        };
+        if let Some(byte) = simple {
+            out.extend(byte);
+        } else if e == b'x' && rest.len() >= 2 && rest[..2].iter().all(u8::is_ascii_hexdigit) {
+            let hex = std::str::from_utf8(&rest[..2]).unwrap_or("0");
+            out.push(u8::from_str_radix(hex, 16).unwrap_or(0));
+            rest = &rest[2..];
+        } else if (b'0'..=b'7').contains(&e) {
+            let mut n = u32::from(e - b'0');
+            for _ in 0..2 {
+                match rest.split_first() {
+                    Some((&d, tail)) if (b'0'..=b'7').contains(&d) => {
+                        n = n * 8 + u32::from(d - b'0');
+                        rest = tail;
+                    }
+                    _ => break,
+                }
+            }
+            out.push((n & 0xff) as u8);
+        } else {
+            out.extend([b'\\', e]);
+        }
+    }
+    out
+}
+
+/// A UNICODE opcode's argument: latin-1 bytes with `\uXXXX` and `\UXXXXXXXX` escapes, as
+/// Python's `raw_unicode_escape` codec reads them; `None` for an escape that is no character.
+fn raw_unicode_escape_decode(line: &[u8]) -> Option<String> {
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    while let Some(&b) = line.get(i) {
+        let width = match (b, line.get(i + 1)) {
+            (b'\\', Some(b'u')) => 4,
+            (b'\\', Some(b'U')) => 8,
+            _ => 0,
+        };
+        if width == 0 {
+            out.push(char::from(b));
+            i += 1;
+            continue;
+        }
+        let hex = line.get(i + 2..i + 2 + width)?;
+        let code = u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+        out.push(char::from_u32(code)?);
+        i += 2 + width;
     }
     Some(out)
 }
@@ -600,20 +790,49 @@ fn str_text(text: &str) -> String {
 }
 
 impl<'a> Machine<'a> {
-    fn new(input: &'a [u8], listing: bool) -> Self {
+    fn new(input: &'a [u8], mode: Mode) -> Self {
         let here = Here {
             name: "PROTO",
             at: 0,
         };
-        let listing = listing.then(Vec::new);
+        let budget = input
+            .len()
+            .saturating_mul(MEMORY_PER_BYTE)
+            .saturating_add(MEMORY_ALLOWANCE);
         Machine {
             input,
             pos: 0,
             here,
             objects: Vec::new(),
-            listing,
+            listing: (mode == Mode::List).then(Vec::new),
+            lenient: mode != Mode::Read,
+            refused: None,
             joblib: false,
+            used: 0,
+            budget,
         }
+    }
+
+    /// Charges `bytes` of memory to the budget; past it, the pickle is refused as too large.
+    fn charge(&mut self, bytes: usize) -> Result<(), SklearnProblem> {
+        self.used = self.used.saturating_add(bytes);
+        if self.used > self.budget {
+            return Err(SklearnProblem::TooMuchMemory {
+                limit: self.budget,
+                offset: self.here.at,
+            });
+        }
+        Ok(())
+    }
+
+    /// Pushes `value`, charging each new high-water entry of the stack (with its slack).
+    fn push(&mut self, f: &mut Frame, value: Value) -> Result<(), SklearnProblem> {
+        if f.stack.len() >= f.high {
+            self.charge(2 * std::mem::size_of::<Value>())?;
+            f.high += 1;
+        }
+        f.stack.push(value);
+        Ok(())
     }
 
     /// Runs one pickle from `self.pos` to its STOP; returns its value and protocol.
@@ -628,10 +847,13 @@ impl<'a> Machine<'a> {
                 });
             }
             Some(&op::PROTO) => {}
+            // Protocols 0 and 1 start with any opcode; only a scan for their globals runs them.
+            Some(_) if start == 0 && self.lenient => {}
             Some(&byte) => return Err(SklearnProblem::NoProto { byte }),
         }
         let mut frame = Frame {
             stack: Vec::new(),
+            high: 0,
             marks: Vec::new(),
             memo: HashMap::new(),
             protocol: 0,
@@ -655,14 +877,13 @@ impl<'a> Machine<'a> {
         }
     }
 
-    fn listing(&self) -> bool {
-        self.listing.is_some()
-    }
-
     /// Lists the current opcode, without its argument yet.
-    fn note(&mut self, f: &Frame, code: u8) {
+    fn note(&mut self, f: &Frame, code: u8) -> Result<(), SklearnProblem> {
         let Here { name, at } = self.here;
         let level = f.marks.len();
+        if self.listing.is_some() {
+            self.charge(LISTED_OP)?;
+        }
         if let Some(listing) = &mut self.listing {
             listing.push(Op {
                 offset: at,
@@ -672,6 +893,7 @@ impl<'a> Machine<'a> {
                 level,
             });
         }
+        Ok(())
     }
 
     /// Sets the argument of the opcode just listed.
@@ -719,14 +941,19 @@ impl<'a> Machine<'a> {
     }
 
     fn line(&mut self) -> Result<&'a str, SklearnProblem> {
+        let line = self.line_bytes()?;
+        std::str::from_utf8(line).map_err(|_| self.here.malformed("a line of UTF-8 text"))
+    }
+
+    /// The bytes up to the next newline, which is consumed but not returned.
+    fn line_bytes(&mut self) -> Result<&'a [u8], SklearnProblem> {
         let rest = self.input.get(self.pos..).unwrap_or_default();
         let n = rest
             .iter()
             .position(|&b| b == b'\n')
             .ok_or(self.here.truncated())?;
         let line = self.take(n + 1)?;
-        let line = line.strip_suffix(b"\n").unwrap_or(line);
-        std::str::from_utf8(line).map_err(|_| self.here.malformed("a line of UTF-8 text"))
+        Ok(line.strip_suffix(b"\n").unwrap_or(line))
     }
 
     /// A memo index: a decimal line (PUT, GET), one byte, or four.
@@ -763,14 +990,8 @@ impl<'a> Machine<'a> {
     }
 
     fn alloc(&mut self, obj: Obj, depth: usize) -> Result<Value, SklearnProblem> {
-        if self.objects.len() >= MAX_OBJECTS {
-            let (limit, offset) = (MAX_OBJECTS, self.here.at);
-            return Err(SklearnProblem::TooMany {
-                what: "objects",
-                limit,
-                offset,
-            });
-        }
+        // The slot, twice for the arena's slack, and what the object owns on the heap.
+        self.charge(2 * std::mem::size_of::<Slot>() + obj.heap_bytes())?;
         if depth > MAX_DEPTH {
             return Err(self.here.too_deep());
         }
@@ -780,12 +1001,14 @@ impl<'a> Machine<'a> {
 
     fn push_new(&mut self, f: &mut Frame, obj: Obj, depth: usize) -> Result<(), SklearnProblem> {
         let value = self.alloc(obj, depth)?;
-        f.push(value, self.here)
+        self.push(f, value)
     }
 
     /// APPEND(S), SETITEM(S), ADDITEMS (`code`): adds `items` to the list, dict or set `target`.
     fn extend(&mut self, code: u8, target: Value, items: Vec<Value>) -> Result<(), SklearnProblem> {
         let here = self.here;
+        // Each item, twice for the container's slack.
+        self.charge(2 * std::mem::size_of::<Value>() * items.len())?;
         let depth = self.depth_of(&items);
         let wrong = here.malformed("a list, dict or set below its items");
         let Value::Obj(id) = target else {
@@ -823,7 +1046,7 @@ impl<'a> Machine<'a> {
         nested: bool,
     ) -> Result<Option<Value>, SklearnProblem> {
         use op::*;
-        self.note(f, code);
+        self.note(f, code)?;
         match code {
             PROTO | FRAME | STOP | MARK | POP | POP_MARK | DUP => self.control(f, code),
             NONE | NEWTRUE | NEWFALSE | BININT | BININT1 | BININT2 | LONG1 | LONG4 | BINFLOAT
@@ -841,8 +1064,9 @@ impl<'a> Machine<'a> {
             GLOBAL | STACK_GLOBAL | REDUCE | NEWOBJ | NEWOBJ_EX | BUILD => {
                 self.object(f, code, nested).map(|()| None)
             }
+            INT | LONG | FLOAT | STRING | UNICODE => self.text(f, code).map(|()| None),
             INST | OBJ | PERSID | BINPERSID | EXT1 | EXT2 | EXT4 | NEXT_BUFFER
-            | READONLY_BUFFER | INT | LONG | FLOAT | STRING | UNICODE => {
+            | READONLY_BUFFER => {
                 self.outside(f, code).map(|()| None)
             }
             _ => unreachable!("run stops at a byte that is no opcode"),
@@ -868,7 +1092,9 @@ impl<'a> Machine<'a> {
             PROTO => {
                 let v = self.byte()?;
                 self.arg(|| v.to_string());
-                if !(2..=5).contains(&v) {
+                // A scan reads protocols 0 and 1 too, to name what they call.
+                let lowest = if self.lenient { 0 } else { 2 };
+                if !(lowest..=5).contains(&v) {
                     return Err(SklearnProblem::Protocol { found: v });
                 }
                 f.protocol = v;
@@ -894,7 +1120,7 @@ impl<'a> Machine<'a> {
                 self.arg(|| f.mark_text());
                 f.pop_mark(h)?;
             }
-            DUP => f.push(f.top(h)?, h)?,
+            DUP => self.push(f, f.top(h)?)?,
             _ => unreachable!("step sends only control opcodes here"),
         }
         Ok(None)
@@ -906,8 +1132,8 @@ impl<'a> Machine<'a> {
         let h = self.here;
         let width = Self::width(code);
         match code {
-            NONE => f.push(Value::None, h)?,
-            NEWTRUE | NEWFALSE => f.push(Value::Bool(code == NEWTRUE), h)?,
+            NONE => self.push(f, Value::None)?,
+            NEWTRUE | NEWFALSE => self.push(f, Value::Bool(code == NEWTRUE))?,
             BININT | BININT1 | BININT2 => {
                 let n = match code {
                     BININT => i64::from(i32::from_le_bytes(self.fixed()?)),
@@ -915,7 +1141,7 @@ impl<'a> Machine<'a> {
                     _ => i64::from(u16::from_le_bytes(self.fixed()?)),
                 };
                 self.arg(|| n.to_string());
-                f.push(Value::Int(n), h)?;
+                self.push(f, Value::Int(n))?;
             }
             LONG1 | LONG4 => {
                 let n = if code == LONG1 {
@@ -933,12 +1159,12 @@ impl<'a> Machine<'a> {
                         self.alloc(Obj::BigInt, 0)?
                     }
                 };
-                f.push(value, h)?;
+                self.push(f, value)?;
             }
             BINFLOAT => {
                 let x = f64::from_be_bytes(self.fixed()?);
                 self.arg(|| float_text(x));
-                f.push(Value::Float(x), h)?;
+                self.push(f, Value::Float(x))?;
             }
             SHORT_BINUNICODE | BINUNICODE | BINUNICODE8 => {
                 let n = self.length(width)?;
@@ -954,7 +1180,7 @@ impl<'a> Machine<'a> {
                     BYTEARRAY8 => format!("bytearray({})", bytes_text(bytes)),
                     _ => bytes_text(bytes),
                 });
-                self.push_new(f, Obj::Bytes(bytes.to_vec()), 0)?;
+                self.push_new(f, Obj::Bytes(Rc::from(bytes)), 0)?;
             }
             SHORT_BINSTRING | BINSTRING => {
                 let n = if code == BINSTRING {
@@ -967,6 +1193,49 @@ impl<'a> Machine<'a> {
                 self.push_new(f, Obj::Str(text), 0)?;
             }
             _ => unreachable!("step sends only scalar opcodes here"),
+        }
+        Ok(())
+    }
+
+    /// The text opcodes of protocol 0, which any protocol may use: a number or a string written
+    /// out as Python's `repr` writes it, on a line of its own.
+    fn text(&mut self, f: &mut Frame, code: u8) -> Result<(), SklearnProblem> {
+        use op::*;
+        let h = self.here;
+        let line = self.line_bytes()?;
+        self.arg(|| str_text(&latin1_decode(line)));
+        let ascii = std::str::from_utf8(line).ok();
+        match code {
+            INT | LONG => {
+                let digits = ascii.map(|t| if code == LONG { t.strip_suffix('L').unwrap_or(t) } else { t });
+                let value = match digits {
+                    // How protocol 0 writes True and False.
+                    Some("00") if code == INT => Value::Bool(false),
+                    Some("01") if code == INT => Value::Bool(true),
+                    Some(t) if is_decimal(t) => match t.parse::<i64>() {
+                        Ok(n) => Value::Int(n),
+                        Err(_) => self.alloc(Obj::BigInt, 0)?,
+                    },
+                    _ => return Err(h.malformed("a decimal integer")),
+                };
+                self.push(f, value)?;
+            }
+            FLOAT => {
+                let x = ascii.and_then(|t| t.parse::<f64>().ok());
+                self.push(f, Value::Float(x.ok_or(h.malformed("a decimal number"))?))?;
+            }
+            STRING => {
+                let quoted = match line {
+                    [q, inside @ .., last] if q == last && (*q == b'\'' || *q == b'"') => inside,
+                    _ => return Err(h.malformed("a quoted string")),
+                };
+                let text = latin1_decode(&escape_decode(quoted));
+                self.push_new(f, Obj::Str(text), 0)?;
+            }
+            _ => {
+                let text = raw_unicode_escape_decode(line).ok_or(h.malformed("raw-unicode-escape text"))?;
+                self.push_new(f, Obj::Str(text), 0)?;
+            }
         }
         Ok(())
     }
@@ -1035,19 +1304,18 @@ impl<'a> Machine<'a> {
                     MEMOIZE => format!("(as {index})"),
                     _ => index.to_string(),
                 });
+                self.charge(MEMO_ENTRY)?;
                 f.memo.insert(index, f.top(h)?);
             }
             GET | BINGET | LONG_BINGET => {
                 let index = self.memo_index(width)?;
                 self.arg(|| index.to_string());
                 let value = f.memo.get(&index).copied();
-                f.push(
-                    value.ok_or(SklearnProblem::MissingMemo {
-                        index,
-                        offset: h.at,
-                    })?,
-                    h,
-                )?;
+                let value = value.ok_or(SklearnProblem::MissingMemo {
+                    index,
+                    offset: h.at,
+                })?;
+                self.push(f, value)?;
             }
             _ => unreachable!("step sends only memo opcodes here"),
         }
@@ -1063,7 +1331,7 @@ impl<'a> Machine<'a> {
                 let (module, name) = (self.line()?, self.line()?);
                 self.arg(|| format!("'{module} {name}'"));
                 let value = self.global(module, name, f.protocol)?;
-                f.push(value, h)?;
+                self.push(f, value)?;
             }
             STACK_GLOBAL => {
                 let (name, module) = (f.pop(h)?, f.pop(h)?);
@@ -1075,7 +1343,7 @@ impl<'a> Machine<'a> {
                 let (module, name) = (module.clone(), name.clone());
                 self.arg(|| format!("'{module} {name}'"));
                 let value = self.global(&module, &name, f.protocol)?;
-                f.push(value, h)?;
+                self.push(f, value)?;
             }
             REDUCE => {
                 let args = f.pop(h)?;
@@ -1091,7 +1359,7 @@ impl<'a> Machine<'a> {
                 let args = f.pop(h)?;
                 let class = f.pop(h)?;
                 let value = self.call(class, args, kwargs, Call::NewObj)?;
-                f.push(value, h)?;
+                self.push(f, value)?;
             }
             BUILD => {
                 let state = f.pop(h)?;
@@ -1146,12 +1414,6 @@ impl<'a> Machine<'a> {
                 self.push_new(f, Obj::Opaque, 0)?;
             }
             READONLY_BUFFER => self.unsupported("out-of-band buffers are not in the file")?,
-            INT | LONG | FLOAT | STRING | UNICODE => {
-                let text = self.line()?;
-                self.arg(|| str_text(text));
-                self.unsupported("protocol 0 text values are not read")?;
-                self.push_new(f, Obj::Opaque, 0)?;
-            }
             _ => unreachable!("step sends only the opcodes it does not execute here"),
         }
         Ok(())
@@ -1163,7 +1425,7 @@ impl<'a> Machine<'a> {
             name: opcode,
             at: offset,
         } = self.here;
-        match self.listing() {
+        match self.lenient {
             true => Ok(()),
             false => Err(SklearnProblem::UnsupportedOpcode {
                 opcode,
@@ -1177,11 +1439,19 @@ impl<'a> Machine<'a> {
     fn global(&mut self, module: &str, name: &str, protocol: u8) -> Result<Value, SklearnProblem> {
         let role = match resolve(module, name, protocol) {
             Ok(role) => role,
-            Err(_) if self.listing() => Role::Refused,
+            Err(refusal) if self.lenient => {
+                let named = python_name(module) && python_name(name);
+                // joblib's old wrappers only say the arrays are elsewhere: a later global is
+                // what a file that has one would call.
+                if named && !matches!(refusal, SklearnProblem::OldJoblib { .. }) {
+                    self.refused.get_or_insert(refusal);
+                }
+                Role::Refused
+            }
             Err(refusal) => return Err(refusal),
         };
         let (module, name) = (module.to_string(), name.to_string());
-        self.alloc(Obj::Global(Global { module, name, role }), 0)
+        self.alloc(Obj::Global(Rc::new(Global { module, name, role })), 0)
     }
 
     /// REDUCE and NEWOBJ: builds the inert value an allowed global stands for.
@@ -1199,7 +1469,7 @@ impl<'a> Machine<'a> {
         };
         match self.apply(&global, args, kwargs, how) {
             Ok(obj) => self.alloc(obj, 0),
-            Err(_) if self.listing() => self.alloc(Obj::Opaque, 0),
+            Err(_) if self.lenient => self.alloc(Obj::Opaque, 0),
             Err(refusal) => Err(refusal),
         }
     }
@@ -1207,7 +1477,7 @@ impl<'a> Machine<'a> {
     /// What calling `global` would build, if its arguments have the shape it takes.
     fn apply(
         &self,
-        global: &Global,
+        global: &Rc<Global>,
         args: Value,
         kwargs: Option<Value>,
         how: Call,
@@ -1248,7 +1518,7 @@ impl<'a> Machine<'a> {
                 let class_ok =
                     matches!(self.obj(*class), Some(Obj::Global(g)) if g.role == Role::NdArray);
                 let shape_ok = self.shape(*shape).as_deref() == Some(&[0]);
-                let code_ok = self.raw_bytes(*code).as_deref() == Some(b"b");
+                let code_ok = self.raw_bytes(*code).as_deref() == Some(&b"b"[..]);
                 if !(class_ok && shape_ok && code_ok) {
                     return Err(bad());
                 }
@@ -1263,7 +1533,7 @@ impl<'a> Machine<'a> {
             (Role::Scalar, Call::Reduce, [dtype, data]) => {
                 match (self.obj(*dtype), self.raw_bytes(*data)) {
                     (Some(Obj::Dtype(dtype)), Some(bytes)) if dtype.kind != Kind::Object => {
-                        Obj::Array(self.array(global, *dtype, Vec::new(), bytes)?)
+                        Obj::Array(Box::new(self.array(global, *dtype, Vec::new(), bytes)?))
                     }
                     _ => return Err(bad()),
                 }
@@ -1276,7 +1546,7 @@ impl<'a> Machine<'a> {
                     (Some(Obj::Bytes(bytes)), Some(Obj::Dtype(dtype)), Some(shape))
                         if dtype.kind != Kind::Object =>
                     {
-                        Obj::Array(self.array(global, *dtype, shape, bytes.clone())?)
+                        Obj::Array(Box::new(self.array(global, *dtype, shape, bytes.clone())?))
                     }
                     _ => return Err(bad()),
                 }
@@ -1286,7 +1556,7 @@ impl<'a> Machine<'a> {
                     (Some(Obj::Str(text)), Some(Obj::Str(encoding)))
                         if encoding == "latin1" || encoding == "latin-1" =>
                     {
-                        Obj::Bytes(latin1_encode(text).ok_or_else(bad)?)
+                        Obj::Bytes(Rc::from(latin1_encode(text).ok_or_else(bad)?))
                     }
                     _ => return Err(bad()),
                 }
@@ -1302,7 +1572,7 @@ impl<'a> Machine<'a> {
         global: &Global,
         dtype: Dtype,
         shape: Vec<usize>,
-        bytes: Vec<u8>,
+        bytes: Rc<[u8]>,
     ) -> Result<NdArray, SklearnProblem> {
         let expected = super::numpy::byte_size(dtype, &shape);
         let found = bytes.len();
@@ -1326,10 +1596,10 @@ impl<'a> Machine<'a> {
     }
 
     /// bytes, or a str of code points below 256 (a Python 2 str loaded as latin-1).
-    fn raw_bytes(&self, value: Value) -> Option<Vec<u8>> {
+    fn raw_bytes(&self, value: Value) -> Option<Rc<[u8]>> {
         match self.obj(value) {
-            Some(Obj::Bytes(bytes)) => Some(bytes.clone()),
-            Some(Obj::Str(text)) => latin1_encode(text),
+            Some(Obj::Bytes(bytes)) => Some(Rc::clone(bytes)),
+            Some(Obj::Str(text)) => latin1_encode(text).map(Rc::from),
             _ => None,
         }
     }
@@ -1362,7 +1632,9 @@ impl<'a> Machine<'a> {
                     _ => Err(bad_args(&class)),
                 }
             }
-            Some(Obj::Pending(global)) => self.array_state(global, state).map(Obj::Array),
+            Some(Obj::Pending(global)) => self
+                .array_state(global, state)
+                .map(|array| Obj::Array(Box::new(array))),
             Some(Obj::Dtype(dtype)) => self.dtype_state(*dtype, state).map(Obj::Dtype),
             Some(Obj::Opaque) => return Ok(None),
             Some(Obj::Global(g)) if g.role == Role::Refused => return Ok(None),
@@ -1374,9 +1646,11 @@ impl<'a> Machine<'a> {
         };
         let obj = match result {
             Ok(obj) => obj,
-            Err(_) if self.listing() => return Ok(None),
+            Err(_) if self.lenient => return Ok(None),
             Err(refusal) => return Err(refusal),
         };
+        // An array whose data was encoded from a str owns it: charged like a new object.
+        self.charge(obj.heap_bytes())?;
         let depth = self.depth(state) + 1;
         if let Some(slot) = self.objects.get_mut(id.0) {
             slot.obj = obj;
@@ -1455,7 +1729,7 @@ impl<'a> Machine<'a> {
     fn unwrap_array(&mut self, class: &Global, state: Value) -> Result<Value, SklearnProblem> {
         let wrapper = match self.wrapper_state(state) {
             Some(wrapper) => wrapper,
-            None if self.listing() => return self.alloc(Obj::Opaque, 0),
+            None if self.lenient => return self.alloc(Obj::Opaque, 0),
             None => return Err(bad_args(class)),
         };
         self.joblib = true;
@@ -1471,13 +1745,13 @@ impl<'a> Machine<'a> {
                 {
                     Ok(value)
                 }
-                _ if self.listing() => Ok(value),
+                _ if self.lenient => Ok(value),
                 _ => Err(bad_args(class)),
             };
         }
         let (data, end) = joblib::array_data(&wrapper, self.input, start)?;
         let (size, len) = (end - start, data.len());
-        let array = self.array(class, wrapper.dtype, wrapper.shape, data.to_vec())?;
+        let array = self.array(class, wrapper.dtype, wrapper.shape, Rc::from(data))?;
         self.arg_line(start, || {
             let padding = if wrapper.aligned {
                 format!("1 + {} padding bytes, then ", size.saturating_sub(len + 1))
@@ -1488,7 +1762,7 @@ impl<'a> Machine<'a> {
             format!("{padding}{len} bytes of {} {shape}", array.dtype)
         });
         self.pos = end;
-        self.alloc(Obj::Array(array), 0)
+        self.alloc(Obj::Array(Box::new(array)), 0)
     }
 
     /// Lists joblib's raw array data as one line of its own.

@@ -56,8 +56,12 @@ const ALLOWED: &[(&str, &str, &[&str])] = &[
 /// Reads the linear model in a skops file; all members together may inflate to `limit` bytes.
 pub(crate) fn read(bytes: &[u8], limit: u64) -> Result<PythonModel, SklearnProblem> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))?;
+    refuse_duplicates(&mut zip)?;
     let mut budget = limit;
-    let schema: Json = serde_json::from_slice(&member(&mut zip, SCHEMA, &mut budget, limit)?)?;
+    let text = member(&mut zip, SCHEMA, &mut budget, limit)?;
+    refuse_costly(&text)?;
+    let schema: Json = serde_json::from_slice(&text)?;
+    drop(text);
     let Json::Object(root) = &schema else {
         return Err(SklearnProblem::BadSchema {
             reason: "it is not a JSON object",
@@ -109,6 +113,52 @@ pub(crate) fn read(bytes: &[u8], limit: u64) -> Result<PythonModel, SklearnProbl
     )
 }
 
+/// Refuses a zip in which two members have one name: which of them a reader takes is up to
+/// the reader (Python's `zipfile` takes the last), so a hostile member could hide behind a
+/// harmless one.
+fn refuse_duplicates(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), SklearnProblem> {
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..zip.len() {
+        let name = zip.by_index_raw(i)?.name().to_string();
+        if !seen.insert(name.clone()) {
+            return Err(SklearnProblem::DuplicateMember { name });
+        }
+    }
+    Ok(())
+}
+
+/// Memory a parsed JSON value takes beyond its text, about: the value, and its entry in the
+/// array or map that holds it.
+const JSON_VALUE_BYTES: usize = 80;
+
+/// Refuses a schema whose parsed tree would take more memory than the pickle machine may
+/// (`MEMORY_PER_BYTE` for each byte, plus the allowance): the values are counted first, on the
+/// text, without building anything. A real schema has a value for every 20 bytes or so; a
+/// hostile one, such as an array of a million zeros, one for every two.
+fn refuse_costly(text: &[u8]) -> Result<(), SklearnProblem> {
+    let (mut values, mut in_string, mut escaped) = (1usize, false, false);
+    for &b in text {
+        match (in_string, escaped, b) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (true, false, b'"') => in_string = false,
+            (true, false, _) => {}
+            (false, _, b'"') => in_string = true,
+            (false, _, b',' | b':' | b'[' | b'{') => values += 1,
+            (false, _, _) => {}
+        }
+    }
+    let needed = values.saturating_mul(JSON_VALUE_BYTES).saturating_add(text.len());
+    let limit = text
+        .len()
+        .saturating_mul(super::pickle::MEMORY_PER_BYTE)
+        .saturating_add(super::pickle::MEMORY_ALLOWANCE);
+    if needed > limit {
+        return Err(SklearnProblem::CostlySchema { values, limit });
+    }
+    Ok(())
+}
+
 /// The estimator a top node names, if it is an `ObjectNode` of one of the four.
 fn estimator_of(node: &Map<String, Json>) -> Result<Option<(Estimator, String)>, SklearnProblem> {
     let (module, class, loader) = names(node)?;
@@ -147,7 +197,7 @@ fn audit(schema: &Json) -> Result<(), SklearnProblem> {
             });
         };
         let (module, class, loader) = names(map)?;
-        check(module, class, loader)?;
+        check(map, module, class, loader)?;
         let mut next: Vec<&Json> = Vec::new();
         match loader {
             "ObjectNode" | "DTypeNode" => next.extend(map.get("content")),
@@ -183,8 +233,15 @@ fn items(map: &Map<String, Json>) -> Result<&Vec<Json>, SklearnProblem> {
         })
 }
 
-/// Whether a node's type may be read; the refusal or the unsupported estimator if not.
-fn check(module: &str, class: &str, loader: &str) -> Result<(), SklearnProblem> {
+/// Whether a node's type may be read; the refusal or the unsupported estimator if not. A node
+/// is refused by its loader and what it loads: `MethodNode
+/// sklearn.linear_model._base.LinearRegression.fit`, a bound method, is no estimator.
+fn check(
+    map: &Map<String, Json>,
+    module: &str,
+    class: &str,
+    loader: &str,
+) -> Result<(), SklearnProblem> {
     if loader == "ObjectNode" && Estimator::from_path(module, class).is_some() {
         return Ok(());
     }
@@ -194,9 +251,22 @@ fn check(module: &str, class: &str, loader: &str) -> Result<(), SklearnProblem> 
     if allowed {
         return Ok(());
     }
-    Err(SklearnProblem::off_allowlist(module, class, |name| {
-        SklearnProblem::RefusedType { name }
-    }))
+    let method = match (loader, child_str(map, "func")) {
+        ("MethodNode", Some(func)) => format!(".{func}"),
+        _ => String::new(),
+    };
+    let refused = |name: String| SklearnProblem::RefusedType {
+        name: format!("{loader} {name}{method}"),
+    };
+    if loader == "ObjectNode" {
+        return Err(SklearnProblem::off_allowlist(module, class, refused));
+    }
+    Err(refused(format!("{module}.{class}")))
+}
+
+/// The string at `content.key` of a node, as a `MethodNode` names its function.
+fn child_str<'j>(map: &'j Map<String, Json>, key: &str) -> Option<&'j str> {
+    map.get("content")?.as_object()?.get(key)?.as_str()
 }
 
 /// One attribute node as an [`Attr`]; arrays are read from their `.npy` members.
