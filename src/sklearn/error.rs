@@ -103,10 +103,10 @@ pub enum SklearnProblem {
         /// Offset of the opcode that went past it.
         offset: usize,
     },
-    /// Reading the pickle would take more memory than its size justifies: the machine's budget
-    /// is a few bytes for each byte of the pickle, plus a fixed allowance.
+    /// Reading the pickle would take more memory than its size justifies
+    /// ([`Limits::memory_budget`](super::Limits::memory_budget)).
     #[error(
-        "the pickle would take more than {limit} bytes of memory to read (at offset {offset}), far more than a model of its size needs"
+        "reading the pickle would take more than {limit} bytes of memory (at offset {offset}): more than a model of its size needs, or than the data limit allows"
     )]
     TooMuchMemory {
         /// The budget, in bytes.
@@ -180,8 +180,11 @@ pub enum SklearnProblem {
         #[source]
         source: std::io::Error,
     },
-    /// Decompressed data (a joblib stream, or all skops members together) grows past the limit.
-    #[error("the decompressed data exceeds the limit of {limit} bytes")]
+    /// The file's data (a pickle, a joblib stream once decompressed, or all skops members
+    /// together) is larger than [`Limits::max_bytes`](super::Limits::max_bytes).
+    #[error(
+        "the model's data exceed the limit of {limit} bytes; a larger model needs a larger limit (sklearn::Limits, --max-bytes)"
+    )]
     TooLarge {
         /// The limit, in bytes.
         limit: u64,

@@ -17,6 +17,7 @@
 use std::fmt;
 use std::io::Read;
 
+use super::Limits;
 use super::error::SklearnProblem;
 use super::numpy::{Dtype, byte_size};
 
@@ -184,15 +185,15 @@ fn read_capped(reader: &mut impl Read, out: &mut Vec<u8>, limit: u64) -> std::io
 /// Why a file of joblib before 0.10 (`ZF`, its length in hex padded to 19 bytes, then a zlib
 /// stream) is not read: the first global off the allowlist its pickle names, which
 /// `joblib.load` would call, or else that its arrays are kept in other files.
-pub(crate) fn old_refusal(bytes: &[u8], limit: u64) -> SklearnProblem {
+pub(crate) fn old_refusal(bytes: &[u8], limits: Limits) -> SklearnProblem {
     let wrapper = || SklearnProblem::OldJoblib {
         wrapper: "the ZF format".to_string(),
     };
     let Some(stream) = bytes.get(OLD_PREFIX.len() + OLD_LENGTH..) else {
         return wrapper();
     };
-    match decompress(stream, Compressor::Zlib, limit) {
-        Ok(pickle) => super::pickle::scan(&pickle).refused.unwrap_or_else(wrapper),
+    match decompress(stream, Compressor::Zlib, limits.max_bytes) {
+        Ok(pickle) => super::pickle::scan(&pickle, limits).refused.unwrap_or_else(wrapper),
         Err(problem) => problem,
     }
 }

@@ -84,6 +84,38 @@ impl Default for Limits {
     }
 }
 
+/// Bytes of memory a read may take for each byte of pickle or skops data. A real model's file
+/// needs about one for its arrays, which are read once and then shared, and about thirteen for
+/// the feature names of a model fitted on a DataFrame (each short name is a string, an item of
+/// a list and a memo entry, for some seventeen bytes of pickle); a file of nothing but one-byte
+/// opcodes that each build an object would need about a hundred.
+pub const MEMORY_PER_BYTE: u64 = 16;
+/// Bytes of memory a read may take, at most, for each byte of [`Limits::max_bytes`]: whatever
+/// the file, the budget stops at this many times the data limit (plus the allowance).
+pub const MEMORY_PER_LIMIT_BYTE: u64 = 4;
+/// Memory a read may take whatever the file's size: room for a small model's objects.
+pub const MEMORY_ALLOWANCE: u64 = 4 << 20;
+
+impl Limits {
+    /// The most memory reading `len` bytes of pickle or skops data may take:
+    /// [`MEMORY_PER_BYTE`] for each of them, but at most [`MEMORY_PER_LIMIT_BYTE`] for each byte
+    /// of [`max_bytes`](Limits::max_bytes), plus [`MEMORY_ALLOWANCE`]. Past it, a file is refused
+    /// before it takes more; by default no read takes more than 36 MiB.
+    ///
+    /// ```
+    /// use model_persistence::sklearn::Limits;
+    ///
+    /// let limits = Limits::default();
+    /// assert_eq!(limits.memory_budget(1_000), 16_000 + (4 << 20));
+    /// assert_eq!(limits.memory_budget(1 << 30), 36 << 20);
+    /// ```
+    pub fn memory_budget(&self, len: u64) -> u64 {
+        let scaled = len.saturating_mul(MEMORY_PER_BYTE);
+        let ceiling = self.max_bytes.saturating_mul(MEMORY_PER_LIMIT_BYTE);
+        scaled.min(ceiling).saturating_add(MEMORY_ALLOWANCE)
+    }
+}
+
 /// Which container a file is, from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -94,7 +126,7 @@ enum Format {
     OldJoblib,
 }
 
-fn detect(bytes: &[u8]) -> Result<Format, SklearnProblem> {
+fn detect(bytes: &[u8], limits: Limits) -> Result<Format, SklearnProblem> {
     if bytes.is_empty() {
         Err(SklearnProblem::Empty)
     } else if bytes.starts_with(ZIP_MAGIC) {
@@ -106,15 +138,15 @@ fn detect(bytes: &[u8]) -> Result<Format, SklearnProblem> {
     } else if let Some(compressor) = joblib::detect(bytes) {
         Ok(Format::Joblib(compressor))
     } else {
-        Err(unknown(bytes))
+        Err(unknown(bytes, limits))
     }
 }
 
 /// Why bytes in no known format are not read: a pickle of protocol 0 or 1, which starts with
 /// any opcode, is named by the first global off the allowlist it calls (Python would call it),
 /// or else said to be a protocol this reader does not read; anything else is not a model file.
-fn unknown(bytes: &[u8]) -> SklearnProblem {
-    let scanned = pickle::scan(bytes);
+fn unknown(bytes: &[u8], limits: Limits) -> SklearnProblem {
+    let scanned = pickle::scan(bytes, limits);
     match (scanned.refused, bytes.first()) {
         (Some(refusal), _) => refusal,
         (None, Some(&byte)) if scanned.complete => SklearnProblem::NoProto { byte },
@@ -133,7 +165,7 @@ fn unknown(bytes: &[u8]) -> SklearnProblem {
 /// assert!(!looks_like(b"\x89MODEL\r\n"));
 /// ```
 pub fn looks_like(bytes: &[u8]) -> bool {
-    detect(bytes).is_ok()
+    detect(bytes, Limits::default()).is_ok()
 }
 
 /// Reads the linear model in the pickle, joblib or skops file at `path`.
@@ -219,28 +251,29 @@ pub fn decode(bytes: &[u8]) -> Result<PythonModel> {
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
 pub fn decode_with(bytes: &[u8], limits: Limits) -> Result<PythonModel> {
-    Ok(read_with_limit(bytes, limits.max_bytes)?)
+    Ok(read_with_limit(bytes, limits)?)
 }
 
 /// [`decode`], with its own kind of error, for the module's tests.
 #[cfg(test)]
 fn read(bytes: &[u8]) -> Result<PythonModel, SklearnProblem> {
-    read_with_limit(bytes, MAX_BYTES)
+    read_with_limit(bytes, Limits::default())
 }
 
 /// [`decode`], with the data bounded by `limit` bytes.
-fn read_with_limit(bytes: &[u8], limit: u64) -> Result<PythonModel, SklearnProblem> {
+fn read_with_limit(bytes: &[u8], limits: Limits) -> Result<PythonModel, SklearnProblem> {
+    let limit = limits.max_bytes;
     if bytes.len() as u64 > limit {
         return Err(SklearnProblem::TooLarge { limit });
     }
-    match detect(bytes)? {
-        Format::Skops => skops::read(bytes, limit),
-        Format::Pickle => pickle::load(bytes)?.to_model(None),
+    match detect(bytes, limits)? {
+        Format::Skops => skops::read(bytes, limits),
+        Format::Pickle => pickle::load(bytes, limits)?.to_model(None),
         Format::Joblib(compressor) => {
             let stream = joblib::decompress(bytes, compressor, limit)?;
-            pickle::load(&stream)?.to_model(Some(compressor))
+            pickle::load(&stream, limits)?.to_model(Some(compressor))
         }
-        Format::OldJoblib => Err(joblib::old_refusal(bytes, limit)),
+        Format::OldJoblib => Err(joblib::old_refusal(bytes, limits)),
     }
 }
 
@@ -265,13 +298,21 @@ fn read_with_limit(bytes: &[u8], limit: u64) -> Result<PythonModel, SklearnProbl
 /// # Ok::<(), Error>(())
 /// ```
 pub fn disassemble(bytes: &[u8]) -> Result<Vec<Op>> {
-    Ok(match detect(bytes)? {
-        Format::Pickle => pickle::disassemble(bytes)?,
-        Format::Joblib(compressor) => {
-            pickle::disassemble(&joblib::decompress(bytes, compressor, MAX_BYTES)?)?
+    let limits = Limits::default();
+    Ok(match detect(bytes, limits) {
+        Ok(Format::Pickle) => pickle::disassemble(bytes, limits)?,
+        Ok(Format::Joblib(compressor)) => {
+            let stream = joblib::decompress(bytes, compressor, limits.max_bytes)?;
+            pickle::disassemble(&stream, limits)?
         }
-        Format::Skops => return Err(SklearnProblem::NoPickle.into()),
-        Format::OldJoblib => return Err(joblib::old_refusal(bytes, MAX_BYTES).into()),
+        Ok(Format::Skops) => return Err(SklearnProblem::NoPickle.into()),
+        Ok(Format::OldJoblib) => return Err(joblib::old_refusal(bytes, limits).into()),
+        // Nothing a pickle of protocol 0 or 1 could be.
+        Err(problem @ (SklearnProblem::Empty | SklearnProblem::UnknownFormat { .. })) => {
+            return Err(problem.into());
+        }
+        // A pickle of protocol 0 or 1: listed like any other.
+        Err(_) => pickle::disassemble(bytes, limits)?,
     })
 }
 

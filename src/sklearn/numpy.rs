@@ -148,7 +148,7 @@ pub(crate) enum Data {
     /// with the bytes object they came from, if any.
     Bytes(Rc<[u8]>),
     /// The items of an object array: `Some` for a Python `str`, `None` for anything else.
-    Objects(Vec<Option<String>>),
+    Objects(Rc<[Option<String>]>),
 }
 
 /// A numpy array (or a numpy scalar, with an empty shape) read from a file.
@@ -197,7 +197,7 @@ impl NdArray {
         fits.then_some(NdArray {
             dtype,
             shape,
-            data: Data::Objects(items),
+            data: Data::Objects(Rc::from(items)),
         })
     }
 

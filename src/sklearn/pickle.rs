@@ -18,9 +18,8 @@
 //! shared, never copied per use: an array built from a buffer holds the buffer's `Rc`. Every
 //! length prefix is checked against the bytes that remain before anything is allocated, MARKs
 //! and container nesting stop at [`MAX_DEPTH`], and everything the machine holds (objects,
-//! container items, memo and stack entries, listed opcodes) is charged against a budget of
-//! [`MEMORY_PER_BYTE`] bytes for each byte of the pickle plus [`MEMORY_ALLOWANCE`], so no file
-//! makes the reader take memory its size does not justify.
+//! container items, memo and stack entries, listed opcodes) is charged against the budget of
+//! [`Limits::memory_budget`], so no file makes the reader take memory its size does not justify.
 //!
 //! The arena does not free what the stack pops: a reference count on every push, pop and memo
 //! entry would double the bookkeeping of every opcode for the sake of files that no pickler
@@ -35,16 +34,10 @@ use super::error::SklearnProblem;
 use super::estimator::{self, Attr, Container, Estimator, PythonModel};
 use super::joblib::{self, Compressor, Wrapper};
 use super::numpy::{ByteOrder, Dtype, Kind, NdArray};
+use super::Limits;
 
 /// The deepest nesting of MARKs, and of containers inside containers, the machine accepts.
 const MAX_DEPTH: usize = 1000;
-/// Bytes of memory the machine may hold for each byte of the pickle it reads. A real model's
-/// pickle needs less than one: its arrays are shared with the bytes they came from, and its
-/// few dozen strings and containers fit in the allowance; a file of nothing but one-byte opcodes
-/// that each build an object would need about forty.
-pub(crate) const MEMORY_PER_BYTE: usize = 4;
-/// Memory the machine may hold whatever the pickle's size: room for a small model's objects.
-pub(crate) const MEMORY_ALLOWANCE: usize = 4 << 20;
 /// What one memo entry costs: the key, the value, and the hash table's slack.
 const MEMO_ENTRY: usize = 64;
 /// What one listed opcode costs: the [`Op`] and its argument, cut to a few dozen characters.
@@ -343,15 +336,15 @@ impl Pickle<'_> {
 /// A pickle this machine does not read but Python does (protocols 0 and 1, joblib's files from
 /// before 0.10) is refused by the first global off the allowlist it names, if any: what
 /// `pickle.load` would call.
-pub(crate) fn load(bytes: &[u8]) -> Result<Pickle<'_>, SklearnProblem> {
-    let mut machine = Machine::new(bytes, Mode::Read);
+pub(crate) fn load(bytes: &[u8], limits: Limits) -> Result<Pickle<'_>, SklearnProblem> {
+    let mut machine = Machine::new(bytes, Mode::Read, limits);
     let (root, protocol) = match machine.run(false) {
         Ok(done) => done,
         Err(
             problem @ (SklearnProblem::NoProto { .. }
             | SklearnProblem::Protocol { found: 0 | 1 }
             | SklearnProblem::OldJoblib { .. }),
-        ) => return Err(scan(bytes).refused.unwrap_or(problem)),
+        ) => return Err(scan(bytes, limits).refused.unwrap_or(problem)),
         Err(problem) => return Err(problem),
     };
     if let Some(rest) = bytes.len().checked_sub(machine.pos).filter(|n| *n > 0) {
@@ -380,8 +373,8 @@ pub(crate) struct Scanned {
 /// globals it names: what `pickle.load`, which calls each global as it comes to it, would have
 /// called, even if the file is cut short after it. Only globals spelled as Python names are
 /// counted, so a text file that happens to start like a protocol 0 pickle is not taken for one.
-pub(crate) fn scan(bytes: &[u8]) -> Scanned {
-    let mut machine = Machine::new(bytes, Mode::Scan);
+pub(crate) fn scan(bytes: &[u8], limits: Limits) -> Scanned {
+    let mut machine = Machine::new(bytes, Mode::Scan, limits);
     let complete = machine.run(false).is_ok() && machine.pos == bytes.len();
     Scanned {
         refused: machine.refused,
@@ -437,8 +430,8 @@ impl fmt::Display for Op {
 /// A hostile file is listed, not refused: refused globals and unsupported opcodes only leave an
 /// inert placeholder on the stack. Joblib's array data after a wrapper's BUILD is listed as one
 /// line. Malformed or truncated input still stops with an error.
-pub(crate) fn disassemble(bytes: &[u8]) -> Result<Vec<Op>, SklearnProblem> {
-    let mut machine = Machine::new(bytes, Mode::List);
+pub(crate) fn disassemble(bytes: &[u8], limits: Limits) -> Result<Vec<Op>, SklearnProblem> {
+    let mut machine = Machine::new(bytes, Mode::List, limits);
     machine.run(false)?;
     Ok(machine.listing.unwrap_or_default())
 }
@@ -790,15 +783,13 @@ fn str_text(text: &str) -> String {
 }
 
 impl<'a> Machine<'a> {
-    fn new(input: &'a [u8], mode: Mode) -> Self {
+    fn new(input: &'a [u8], mode: Mode, limits: Limits) -> Self {
         let here = Here {
             name: "PROTO",
             at: 0,
         };
-        let budget = input
-            .len()
-            .saturating_mul(MEMORY_PER_BYTE)
-            .saturating_add(MEMORY_ALLOWANCE);
+        let budget = limits.memory_budget(input.len() as u64);
+        let budget = usize::try_from(budget).unwrap_or(usize::MAX);
         Machine {
             input,
             pos: 0,

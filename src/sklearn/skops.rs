@@ -19,6 +19,7 @@ use serde_json::{Map, Value as Json};
 
 use super::error::SklearnProblem;
 use super::estimator::{self, Attr, Container, Estimator, PythonModel};
+use super::Limits;
 use super::numpy::{Dtype, NdArray, parse_npy};
 
 /// The newest skops protocol this reader knows (skops 0.10 and later write 2).
@@ -53,13 +54,14 @@ const ALLOWED: &[(&str, &str, &[&str])] = &[
     ("DTypeNode", "numpy", &["dtype"]),
 ];
 
-/// Reads the linear model in a skops file; all members together may inflate to `limit` bytes.
-pub(crate) fn read(bytes: &[u8], limit: u64) -> Result<PythonModel, SklearnProblem> {
+/// Reads the linear model in a skops file; all members together may inflate to the limit.
+pub(crate) fn read(bytes: &[u8], limits: Limits) -> Result<PythonModel, SklearnProblem> {
+    let limit = limits.max_bytes;
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))?;
     refuse_duplicates(&mut zip)?;
     let mut budget = limit;
     let text = member(&mut zip, SCHEMA, &mut budget, limit)?;
-    refuse_costly(&text)?;
+    refuse_costly(&text, limits)?;
     let schema: Json = serde_json::from_slice(&text)?;
     drop(text);
     let Json::Object(root) = &schema else {
@@ -131,11 +133,11 @@ fn refuse_duplicates(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), Skl
 /// array or map that holds it.
 const JSON_VALUE_BYTES: usize = 80;
 
-/// Refuses a schema whose parsed tree would take more memory than the pickle machine may
-/// (`MEMORY_PER_BYTE` for each byte, plus the allowance): the values are counted first, on the
-/// text, without building anything. A real schema has a value for every 20 bytes or so; a
-/// hostile one, such as an array of a million zeros, one for every two.
-fn refuse_costly(text: &[u8]) -> Result<(), SklearnProblem> {
+/// Refuses a schema whose parsed tree would take more memory than a pickle of its size may
+/// ([`Limits::memory_budget`]): the values are counted first, on the text, without building
+/// anything. A real schema has a value for every 20 bytes or so; a hostile one, such as an
+/// array of a million zeros, one for every two.
+fn refuse_costly(text: &[u8], limits: Limits) -> Result<(), SklearnProblem> {
     let (mut values, mut in_string, mut escaped) = (1usize, false, false);
     for &b in text {
         match (in_string, escaped, b) {
@@ -149,10 +151,7 @@ fn refuse_costly(text: &[u8]) -> Result<(), SklearnProblem> {
         }
     }
     let needed = values.saturating_mul(JSON_VALUE_BYTES).saturating_add(text.len());
-    let limit = text
-        .len()
-        .saturating_mul(super::pickle::MEMORY_PER_BYTE)
-        .saturating_add(super::pickle::MEMORY_ALLOWANCE);
+    let limit = usize::try_from(limits.memory_budget(text.len() as u64)).unwrap_or(usize::MAX);
     if needed > limit {
         return Err(SklearnProblem::CostlySchema { values, limit });
     }

@@ -20,6 +20,11 @@ fn pickle(pieces: &[&[u8]]) -> Vec<u8> {
     out
 }
 
+/// Limits of `max_bytes`.
+fn limits(max_bytes: u64) -> sklearn::Limits {
+    sklearn::Limits { max_bytes }
+}
+
 /// Runs `f` in a thread with the default 2 MiB stack, so deep recursion would overflow it.
 fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     std::thread::Builder::new()
@@ -63,7 +68,7 @@ fn only_protocols_2_to_5_are_read() {
         "refused: the pickle calls os.system (only scikit-learn linear models and numpy arrays are read)"
     );
     assert!(matches!(
-        pickle::load(protocol0),
+        pickle::load(protocol0, sklearn::Limits::default()),
         Err(SklearnProblem::Refused { .. })
     ));
     // ...a harmless one is said to be of a protocol this reader does not read...
@@ -368,10 +373,10 @@ fn a_joblib_bomb_stops_at_the_limit() {
         "1 GiB of zeros in {} bytes",
         bomb.len()
     );
-    let err = sklearn::read_with_limit(&bomb, 16 << 20).unwrap_err();
+    let err = sklearn::read_with_limit(&bomb, limits(16 << 20)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "the decompressed data exceeds the limit of 16777216 bytes"
+        "the model's data exceed the limit of 16777216 bytes; a larger model needs a larger limit (sklearn::Limits, --max-bytes)"
     );
 }
 
@@ -396,7 +401,7 @@ fn a_skops_member_that_inflates_past_the_limit_stops() {
         "type": "numpy", "file": "coef.npy"}}}}"#;
     let zeros = vec![0u8; 8 << 20];
     let bytes = skops_zip(&[("schema.json", schema), ("coef.npy", &zeros)]);
-    let err = sklearn::read_with_limit(&bytes, 1 << 20).unwrap_err();
+    let err = sklearn::read_with_limit(&bytes, limits(1 << 20)).unwrap_err();
     assert!(
         matches!(err, SklearnProblem::TooLarge { limit: 1048576 }),
         "{err}"
@@ -404,7 +409,7 @@ fn a_skops_member_that_inflates_past_the_limit_stops() {
     // The schema alone, inflating past the limit, stops too.
     let mut padded = schema.to_vec();
     padded.extend(vec![b' '; 4 << 20]);
-    let err = sklearn::read_with_limit(&skops_zip(&[("schema.json", &padded)]), 1 << 20);
+    let err = sklearn::read_with_limit(&skops_zip(&[("schema.json", &padded)]), limits(1 << 20));
     assert!(matches!(err, Err(SklearnProblem::TooLarge { .. })));
 }
 
