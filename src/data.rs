@@ -5,12 +5,8 @@
 //! [`load_wine_quality`] gives the 1,599 red wines of `linfa_datasets::winequality()`, a dataset
 //! whose target is a real quality score, for the book's "going further" chapters.
 
-use std::path::Path;
-
 use linfa::Dataset;
 use ndarray::{Array1, Array2, Ix1};
-
-use crate::error::{Error, ErrorKind, Result};
 
 /// The wine CSV from scikit-learn's `sklearn/datasets/data/wine_data.csv` (UCI, CC BY 4.0).
 const WINE_CSV: &str = include_str!("../data/wine_data.csv");
@@ -65,65 +61,6 @@ pub fn load_wine() -> WineData {
     let records = Array2::from_shape_vec((targets.len(), WINE_FEATURES.len()), records)
         .expect("the wine CSV has 13 measurements a row");
     Dataset::new(records, Array1::from(targets)).with_feature_names(WINE_FEATURES.to_vec())
-}
-
-/// Reads rows of `features` numbers from a CSV file, for predictions; a first line with no
-/// number in it is taken as a header and skipped.
-///
-/// ```
-/// use model_persistence::data::read_rows;
-///
-/// let dir = tempfile::tempdir()?;
-/// let path = dir.path().join("rows.csv");
-/// std::fs::write(&path, "a,b\n1,2\n3.5,-4\n")?;
-/// let rows = read_rows(&path, 2)?;
-/// assert_eq!(rows, ndarray::array![[1.0, 2.0], [3.5, -4.0]]);
-/// assert!(read_rows(&path, 3).is_err());
-/// # Ok::<(), model_persistence::Error>(())
-/// ```
-pub fn read_rows(path: &Path, features: usize) -> Result<Array2<f64>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| csv_error(path, e))?;
-    let mut values = Vec::new();
-    let mut rows = 0;
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| csv_error(path, e))?;
-        let line = record.position().map_or(i as u64 + 1, |p| p.line());
-        if i == 0 && record.iter().all(|field| field.parse::<f64>().is_err()) {
-            continue;
-        }
-        if record.len() != features {
-            let (found, expected) = (record.len(), features);
-            return Err(Error::from(ErrorKind::Columns {
-                line,
-                found,
-                expected,
-            })
-            .at(path));
-        }
-        for (column, text) in record.iter().enumerate() {
-            let value = text.parse::<f64>().map_err(|_| {
-                let (column, text) = (column + 1, text.to_string());
-                Error::from(ErrorKind::NotANumber { line, column, text }).at(path)
-            })?;
-            values.push(value);
-        }
-        rows += 1;
-    }
-    Ok(Array2::from_shape_vec((rows, features), values).expect("rows of `features` values"))
-}
-
-/// A CSV error about the file at `path` as the crate's error: an I/O error keeps its kind (no
-/// such file, a folder).
-fn csv_error(path: &Path, err: csv::Error) -> Error {
-    match err.kind() {
-        csv::ErrorKind::Io(io) => Error::io(path, std::io::Error::new(io.kind(), io.to_string())),
-        _ => Error::from(ErrorKind::Csv(err)).at(path),
-    }
 }
 
 /// The red wine quality data of `linfa_datasets::winequality()`: 1,599 wines, 11 named

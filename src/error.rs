@@ -172,14 +172,57 @@ pub enum ErrorKind {
         expected: usize,
     },
     /// A field of an input CSV file is not a number.
-    #[error("line {line}: column {column}: {text:?} is not a number")]
+    #[error("line {line}: {}: {text:?} is not a number", column_text(*.column, .name))]
     NotANumber {
         /// The 1-based line of the row.
         line: u64,
         /// The 1-based column.
         column: usize,
+        /// The column's name in the header, if the file has one.
+        name: Option<String>,
         /// The field as written.
         text: String,
+    },
+    /// A field of an input CSV file is a number too large for a float, or infinity or NaN,
+    /// which scikit-learn refuses too.
+    #[error("line {line}: {}: {text:?} is not a finite number", column_text(*.column, .name))]
+    NotFinite {
+        /// The 1-based line of the row.
+        line: u64,
+        /// The 1-based column.
+        column: usize,
+        /// The column's name in the header, if the file has one.
+        name: Option<String>,
+        /// The field as written.
+        text: String,
+    },
+    /// A field of an input CSV file is empty: a missing value.
+    #[error("line {line}: {} is empty", column_text(*.column, .name))]
+    EmptyField {
+        /// The 1-based line of the row.
+        line: u64,
+        /// The 1-based column.
+        column: usize,
+        /// The column's name in the header, if the file has one.
+        name: Option<String>,
+    },
+    /// The header of an input CSV file lacks one of the model's features.
+    #[error("the CSV's header has no column {name:?}, one of the model's features")]
+    MissingColumn {
+        /// The feature.
+        name: String,
+    },
+    /// The header of an input CSV file names a column that is not one of the model's features.
+    #[error("the CSV's header names {name:?}, which is not one of the model's features")]
+    UnknownColumn {
+        /// The column's name.
+        name: String,
+    },
+    /// The header of an input CSV file names a column twice.
+    #[error("the CSV's header names {name:?} twice")]
+    DuplicateColumn {
+        /// The column's name.
+        name: String,
     },
     /// An input CSV file cannot be parsed.
     #[error("{0}")]
@@ -415,4 +458,12 @@ pub enum Corruption {
         /// Bytes the header declares.
         declared: u64,
     },
+}
+
+/// `column 2`, or `column 2 (malic_acid)` when the header names it.
+fn column_text(column: usize, name: &Option<String>) -> String {
+    match name {
+        Some(name) => format!("column {column} ({name})"),
+        None => format!("column {column}"),
+    }
 }

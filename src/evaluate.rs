@@ -1,7 +1,7 @@
 //! Step 5: score the model with R² on the training and the test set; and, for step 7, compare
 //! two models' predictions bit for bit.
 
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 use crate::data::WineData;
 use crate::error::{ErrorKind, Result};
@@ -20,7 +20,7 @@ use crate::train::Model;
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
 pub fn predict(model: &Model, records: &Array2<f64>) -> Result<Array1<f64>> {
-    predict_with(model.params().view(), model.intercept(), records)
+    predict_with(model.params().view(), model.intercept(), records.view())
 }
 
 /// [`predict`] from the coefficients and intercept themselves, wherever they are (a mapped file
@@ -28,7 +28,7 @@ pub fn predict(model: &Model, records: &Array2<f64>) -> Result<Array1<f64>> {
 pub(crate) fn predict_with(
     params: ArrayView1<'_, f64>,
     intercept: f64,
-    records: &Array2<f64>,
+    records: ArrayView2<'_, f64>,
 ) -> Result<Array1<f64>> {
     let (expected, found) = (params.len(), records.ncols());
     if expected != found {

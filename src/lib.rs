@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 pub mod article;
+pub mod batch;
 pub mod codec;
 #[cfg(feature = "python")]
 pub mod convert;

@@ -1,15 +1,16 @@
 //! `model-persistence`: run the article end to end; inspect, predict with or convert a model file,
 //! one of ours or one that scikit-learn wrote (pickle, joblib, skops), told apart by content.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use model_persistence::article::{Options, run};
+use model_persistence::batch::predict_file;
 use model_persistence::convert::{self, Origin, Target};
-use model_persistence::data::read_rows;
-use model_persistence::evaluate::predict;
 use model_persistence::persist::inspect;
+use model_persistence::sklearn::{Limits, MAX_BYTES};
 use model_persistence::split::TestSize;
 use model_persistence::{Error, ErrorKind};
 
@@ -43,6 +44,23 @@ struct ArticleArgs {
     json: bool,
 }
 
+/// How much a scikit-learn file may make the reader take.
+#[derive(Debug, Args)]
+struct ReadArgs {
+    /// The most bytes of data a scikit-learn file may hold once decompressed (8 MiB, about a
+    /// million features, by default); memory a read takes is bounded by a multiple of it.
+    #[arg(long, value_name = "BYTES", default_value_t = MAX_BYTES)]
+    max_bytes: u64,
+}
+
+impl ReadArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_bytes: self.max_bytes,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Verify a model file (ours, or a scikit-learn pickle, joblib or skops file) and print what
@@ -53,15 +71,20 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        read: ReadArgs,
     },
     /// Load a linear model (from any file `inspect` reads) and print one prediction per row of a
     /// CSV file.
     Predict {
         /// The model file.
         file: PathBuf,
-        /// CSV rows of features; a header line is optional.
+        /// CSV rows of features, or - for standard input. With a header, columns are matched
+        /// to the model's features by name when the model knows them; without, by position.
         #[arg(long)]
         input: PathBuf,
+        #[command(flatten)]
+        read: ReadArgs,
     },
     /// Write the linear model of IN (any file `inspect` reads) to OUT: a model file of ours,
     /// with what IN says about it in OUT's metadata, or a skops, ONNX or safetensors file.
@@ -74,6 +97,8 @@ enum Command {
         /// extension).
         #[arg(long)]
         format: Option<Target>,
+        #[command(flatten)]
+        read: ReadArgs,
     },
 }
 
@@ -89,25 +114,39 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        None => article(cli.article),
-        Some(Command::Inspect { file, json }) => inspect_file(file, json),
-        Some(Command::Predict { file, input }) => predict_rows(file, input),
+        None => article(cli.article).and_then(print),
+        Some(Command::Inspect { file, json, read }) => {
+            inspect_file(file, json, read.limits()).and_then(print)
+        }
+        Some(Command::Predict { file, input, read }) => predict_rows(file, input, read.limits()),
         Some(Command::Convert {
             input,
             output,
             format,
-        }) => convert_file(input, output, format),
+            read,
+        }) => convert_file(input, output, format, read.limits()).and_then(print),
     };
     match result {
-        Ok(text) => {
-            println!("{text}");
-            ExitCode::SUCCESS
-        }
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`| head`): nothing is left to say.
+        Err(err) if is_closed_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(if is_usage(&err) { 2 } else { 1 })
         }
     }
+}
+
+/// Prints a report on standard output; a closed pipe is an error for `main` to pass over.
+fn print(text: String) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    Ok(out.flush()?)
+}
+
+/// Whether `err` is a write to a pipe whose reader has closed it.
+fn is_closed_pipe(err: &Error) -> bool {
+    matches!(err.kind(), ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn article(args: ArticleArgs) -> Result<String, Error> {
@@ -134,10 +173,10 @@ fn is_usage(err: &Error) -> bool {
     )
 }
 
-fn inspect_file(file: PathBuf, json: bool) -> Result<String, Error> {
+fn inspect_file(file: PathBuf, json: bool, limits: Limits) -> Result<String, Error> {
     // A linear model is decoded whole, so every byte is checked; a model file of ours holding
     // another type is verified as far as it can be without knowing it.
-    let report = match convert::load(&file) {
+    let report = match convert::load_with(&file, limits) {
         Ok(linear) => match linear.origin {
             Origin::Ours(header) if json => to_json(&header),
             Origin::Ours(header) => header.to_string(),
@@ -168,19 +207,21 @@ fn inspect_file(file: PathBuf, json: bool) -> Result<String, Error> {
     })
 }
 
-fn predict_rows(file: PathBuf, input: PathBuf) -> Result<String, Error> {
-    let model = convert::load(&file)?.model;
-    let rows = read_rows(&input, model.params().len())?;
-    let predictions = predict(&model, &rows)?;
-    Ok(predictions
-        .iter()
-        .map(f64::to_string)
-        .collect::<Vec<_>>()
-        .join("\n"))
+/// Predicts the rows of `input` (`-` for standard input) and prints them as they come, so a
+/// file of any length takes the same memory.
+fn predict_rows(file: PathBuf, input: PathBuf, limits: Limits) -> Result<(), Error> {
+    let linear = convert::load_with(&file, limits)?;
+    let out = std::io::stdout().lock();
+    predict_file(&linear.model, &linear.metadata.feature_names, &input, out).map(|_| ())
 }
 
-fn convert_file(input: PathBuf, output: PathBuf, target: Option<Target>) -> Result<String, Error> {
-    let linear = convert::load(&input)?;
+fn convert_file(
+    input: PathBuf,
+    output: PathBuf,
+    target: Option<Target>,
+    limits: Limits,
+) -> Result<String, Error> {
+    let linear = convert::load_with(&input, limits)?;
     let bytes = convert::save(&linear, &output, target)?;
     Ok(format!(
         "wrote {} ({bytes} bytes), {} features",

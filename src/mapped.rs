@@ -120,7 +120,7 @@ impl Mapped {
             expected: type_name::<Model>().to_string(),
             found: self.header.model_type.clone(),
         })?;
-        predict_with(self.values(), intercept, records)
+        predict_with(self.values(), intercept, records.view())
     }
 }
 

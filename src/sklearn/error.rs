@@ -215,7 +215,9 @@ pub enum SklearnProblem {
         name: String,
     },
     /// The skops zip holds two members of one name.
-    #[error("the skops zip holds two members named {name}; which one a reader takes is its own choice")]
+    #[error(
+        "the skops zip holds two members named {name}; which one a reader takes is its own choice"
+    )]
     DuplicateMember {
         /// The name.
         name: String,
@@ -292,7 +294,11 @@ impl SklearnProblem {
     /// The problem with a `module.name` off an allowlist: another scikit-learn object
     /// ([`Unsupported`](Self::Unsupported)), a scipy sparse matrix ([`Sparse`](Self::Sparse)),
     /// or else `other`, the reader's own refusal. One rule for pickles and skops files alike.
-    pub(crate) fn off_allowlist(module: &str, name: &str, other: impl FnOnce(String) -> Self) -> Self {
+    pub(crate) fn off_allowlist(
+        module: &str,
+        name: &str,
+        other: impl FnOnce(String) -> Self,
+    ) -> Self {
         let path = format!("{module}.{name}");
         if module == "sklearn" || module.starts_with("sklearn.") {
             Self::Unsupported { class: path }

@@ -309,13 +309,15 @@ fn intercept(attr: &Attr) -> Result<f64, SklearnProblem> {
     match attr {
         Attr::Float(x) => Ok(*x),
         Attr::Int(n) => Ok(*n as f64),
-        Attr::Array(array) if matches!(array.shape.as_slice(), [] | [1]) => match array.to_f64().as_deref() {
-            Some([x]) => Ok(*x),
-            _ => Err(SklearnProblem::NotFloat {
-                attribute: "intercept_",
-                dtype: array.dtype,
-            }),
-        },
+        Attr::Array(array) if matches!(array.shape.as_slice(), [] | [1]) => {
+            match array.to_f64().as_deref() {
+                Some([x]) => Ok(*x),
+                _ => Err(SklearnProblem::NotFloat {
+                    attribute: "intercept_",
+                    dtype: array.dtype,
+                }),
+            }
+        }
         _ => Err(wrong("intercept_", "a number")),
     }
 }

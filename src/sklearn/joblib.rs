@@ -134,7 +134,8 @@ fn one_stream<'a>(
         Compressor::Lzma => {
             // The window grows with what is decoded, so a stream that claims a large
             // dictionary takes no more memory than its output.
-            let mut decoder = lzma_rust2::LzmaReader::new_mem_limit(input, MAX_LZMA_MEMORY_KIB, None)?;
+            let mut decoder =
+                lzma_rust2::LzmaReader::new_mem_limit(input, MAX_LZMA_MEMORY_KIB, None)?;
             read_capped(&mut decoder, out, limit)?;
             let (after, unread) = decoder.into_parts();
             let used = input.len() - after.len() - unread.len();
@@ -193,7 +194,9 @@ pub(crate) fn old_refusal(bytes: &[u8], limits: Limits) -> SklearnProblem {
         return wrapper();
     };
     match decompress(stream, Compressor::Zlib, limits.max_bytes) {
-        Ok(pickle) => super::pickle::scan(&pickle, limits).refused.unwrap_or_else(wrapper),
+        Ok(pickle) => super::pickle::scan(&pickle, limits)
+            .refused
+            .unwrap_or_else(wrapper),
         Err(problem) => problem,
     }
 }

@@ -61,11 +61,11 @@ const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 ///
 /// ```
 /// use model_persistence::prelude::*;
-/// use model_persistence::sklearn::{self, ARTICLE_JOBLIB, Limits};
+/// use model_persistence::sklearn::{self, ARTICLE_JOBLIB, Limits, SklearnProblem};
 ///
 /// let tight = Limits { max_bytes: 100 };
 /// let err = sklearn::decode_with(ARTICLE_JOBLIB, tight).unwrap_err();
-/// assert!(err.is_too_large(), "{err}");
+/// assert!(matches!(err.kind(), ErrorKind::Sklearn(SklearnProblem::TooLarge { limit: 100 })));
 /// assert_eq!(sklearn::decode_with(ARTICLE_JOBLIB, Limits::default())?.n_features_in, 13);
 /// # Ok::<(), Error>(())
 /// ```

@@ -209,7 +209,9 @@ impl NdArray {
             Data::Bytes(_) => 0,
             Data::Objects(items) => items
                 .iter()
-                .map(|item| std::mem::size_of::<Option<String>>() + item.as_ref().map_or(0, String::len))
+                .map(|item| {
+                    std::mem::size_of::<Option<String>>() + item.as_ref().map_or(0, String::len)
+                })
                 .sum(),
         }
     }

@@ -30,11 +30,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
+use super::Limits;
 use super::error::SklearnProblem;
 use super::estimator::{self, Attr, Container, Estimator, PythonModel};
 use super::joblib::{self, Compressor, Wrapper};
 use super::numpy::{ByteOrder, Dtype, Kind, NdArray};
-use super::Limits;
 
 /// The deepest nesting of MARKs, and of containers inside containers, the machine accepts.
 const MAX_DEPTH: usize = 1000;
@@ -386,9 +386,7 @@ pub(crate) fn scan(bytes: &[u8], limits: Limits) -> Scanned {
 fn python_name(text: &str) -> bool {
     text.split('.').all(|part| {
         let mut chars = part.chars();
-        chars
-            .next()
-            .is_some_and(|c| c == '_' || c.is_alphabetic())
+        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
             && chars.all(|c| c == '_' || c.is_alphanumeric())
     })
 }
@@ -1057,9 +1055,7 @@ impl<'a> Machine<'a> {
             }
             INT | LONG | FLOAT | STRING | UNICODE => self.text(f, code).map(|()| None),
             INST | OBJ | PERSID | BINPERSID | EXT1 | EXT2 | EXT4 | NEXT_BUFFER
-            | READONLY_BUFFER => {
-                self.outside(f, code).map(|()| None)
-            }
+            | READONLY_BUFFER => self.outside(f, code).map(|()| None),
             _ => unreachable!("run stops at a byte that is no opcode"),
         }
     }
@@ -1198,7 +1194,13 @@ impl<'a> Machine<'a> {
         let ascii = std::str::from_utf8(line).ok();
         match code {
             INT | LONG => {
-                let digits = ascii.map(|t| if code == LONG { t.strip_suffix('L').unwrap_or(t) } else { t });
+                let digits = ascii.map(|t| {
+                    if code == LONG {
+                        t.strip_suffix('L').unwrap_or(t)
+                    } else {
+                        t
+                    }
+                });
                 let value = match digits {
                     // How protocol 0 writes True and False.
                     Some("00") if code == INT => Value::Bool(false),
@@ -1224,7 +1226,8 @@ impl<'a> Machine<'a> {
                 self.push_new(f, Obj::Str(text), 0)?;
             }
             _ => {
-                let text = raw_unicode_escape_decode(line).ok_or(h.malformed("raw-unicode-escape text"))?;
+                let text = raw_unicode_escape_decode(line)
+                    .ok_or(h.malformed("raw-unicode-escape text"))?;
                 self.push_new(f, Obj::Str(text), 0)?;
             }
         }
@@ -1537,7 +1540,12 @@ impl<'a> Machine<'a> {
                     (Some(Obj::Bytes(bytes)), Some(Obj::Dtype(dtype)), Some(shape))
                         if dtype.kind != Kind::Object =>
                     {
-                        Obj::Array(Box::new(self.array(global, *dtype, shape, bytes.clone())?))
+                        Obj::Array(Box::new(self.array(
+                            global,
+                            *dtype,
+                            shape,
+                            bytes.clone(),
+                        )?))
                     }
                     _ => return Err(bad()),
                 }

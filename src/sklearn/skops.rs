@@ -17,9 +17,9 @@ use std::io::{Cursor, Read};
 
 use serde_json::{Map, Value as Json};
 
+use super::Limits;
 use super::error::SklearnProblem;
 use super::estimator::{self, Attr, Container, Estimator, PythonModel};
-use super::Limits;
 use super::numpy::{Dtype, NdArray, parse_npy};
 
 /// The newest skops protocol this reader knows (skops 0.10 and later write 2).
@@ -150,7 +150,9 @@ fn refuse_costly(text: &[u8], limits: Limits) -> Result<(), SklearnProblem> {
             (false, _, _) => {}
         }
     }
-    let needed = values.saturating_mul(JSON_VALUE_BYTES).saturating_add(text.len());
+    let needed = values
+        .saturating_mul(JSON_VALUE_BYTES)
+        .saturating_add(text.len());
     let limit = usize::try_from(limits.memory_budget(text.len() as u64)).unwrap_or(usize::MAX);
     if needed > limit {
         return Err(SklearnProblem::CostlySchema { values, limit });

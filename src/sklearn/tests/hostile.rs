@@ -73,7 +73,10 @@ fn only_protocols_2_to_5_are_read() {
     ));
     // ...a harmless one is said to be of a protocol this reader does not read...
     let err = sklearn::read(b"(lp0\nI1\naF0.5\na.").unwrap_err();
-    assert!(matches!(err, SklearnProblem::NoProto { byte: b'(' }), "{err}");
+    assert!(
+        matches!(err, SklearnProblem::NoProto { byte: b'(' }),
+        "{err}"
+    );
     // ...and text that only starts like one is no model file.
     let err = sklearn::read(b"city,population\nParis,2102650\n").unwrap_err();
     assert!(matches!(err, SklearnProblem::UnknownFormat { .. }), "{err}");

@@ -1,0 +1,286 @@
+//! Predicting for a CSV file of any length, what the command line's `predict` does: rows are
+//! read, predicted and written a block at a time, so memory stays the same whatever the number
+//! of rows. When the file has a header and the model knows its features' names, columns are
+//! taken by name, as scikit-learn takes a DataFrame's; without a header, by position.
+
+use std::io::{BufWriter, Read, Write};
+use std::path::Path;
+
+use ndarray::ArrayView2;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::evaluate::predict_with;
+use crate::train::Model;
+
+/// Rows predicted together: enough to keep the arithmetic busy, few enough that a block of a
+/// wide model stays small (4,096 rows of 13 features is 416 KiB).
+pub const BLOCK_ROWS: usize = 4096;
+
+/// Which CSV column holds each of the model's features.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Columns {
+    /// For each feature, in the model's order, the index of its column in the file.
+    source: Vec<usize>,
+    /// How many fields every row has.
+    width: usize,
+    /// The header's names, to name a column in a message; empty without a header.
+    names: Vec<String>,
+}
+
+impl Columns {
+    /// Columns by position: the file's columns are the model's features, in its order.
+    fn by_position(features: usize) -> Self {
+        Columns {
+            source: (0..features).collect(),
+            width: features,
+            names: Vec::new(),
+        }
+    }
+
+    /// Columns by the header's names, if the model has names; by position otherwise. A header
+    /// that lacks one of the model's features, names another, or names one twice is refused:
+    /// taking its columns by position would give numbers for the wrong features.
+    fn from_header(header: &[String], features: &[String], count: usize) -> Result<Self> {
+        if features.is_empty() {
+            return Ok(Columns {
+                names: header.to_vec(),
+                ..Columns::by_position(count)
+            });
+        }
+        for (i, name) in header.iter().enumerate() {
+            if header[..i].contains(name) {
+                let name = name.clone();
+                return Err(ErrorKind::DuplicateColumn { name }.into());
+            }
+            if !features.contains(name) {
+                let name = name.clone();
+                return Err(ErrorKind::UnknownColumn { name }.into());
+            }
+        }
+        let source = features
+            .iter()
+            .map(|feature| {
+                header
+                    .iter()
+                    .position(|name| name == feature)
+                    .ok_or_else(|| {
+                        let name = feature.clone();
+                        Error::from(ErrorKind::MissingColumn { name })
+                    })
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        Ok(Columns {
+            source,
+            width: header.len(),
+            names: header.to_vec(),
+        })
+    }
+
+    /// Appends the features of one row, in the model's order, to `block`; refuses a row of
+    /// another width, and a field that is empty, not a number, or not finite.
+    fn parse(&self, record: &csv::ByteRecord, line: u64, block: &mut Vec<f64>) -> Result<()> {
+        if record.len() != self.width {
+            let (found, expected) = (record.len(), self.width);
+            return Err(ErrorKind::Columns {
+                line,
+                found,
+                expected,
+            }
+            .into());
+        }
+        for &index in &self.source {
+            let field = record[index].trim_ascii();
+            let column = || (index + 1, self.names.get(index).cloned());
+            let value = match parse_float(field) {
+                Some(value) if value.is_finite() => value,
+                _ if field.is_empty() => {
+                    let (column, name) = column();
+                    return Err(ErrorKind::EmptyField { line, column, name }.into());
+                }
+                Some(_) => {
+                    let (column, name) = column();
+                    let text = String::from_utf8_lossy(field).into_owned();
+                    let kind = ErrorKind::NotFinite {
+                        line,
+                        column,
+                        name,
+                        text,
+                    };
+                    return Err(kind.into());
+                }
+                None => {
+                    let (column, name) = column();
+                    let text = String::from_utf8_lossy(field).into_owned();
+                    let kind = ErrorKind::NotANumber {
+                        line,
+                        column,
+                        name,
+                        text,
+                    };
+                    return Err(kind.into());
+                }
+            };
+            block.push(value);
+        }
+        Ok(())
+    }
+}
+
+/// A decimal number as Rust's `f64::from_str` reads it (`1.5`, `-2e-3`, `inf`, `NaN`), from
+/// the bytes themselves: fast-float2 implements the same algorithm without the UTF-8 check,
+/// and a whole file of numbers is read in half the time.
+fn parse_float(field: &[u8]) -> Option<f64> {
+    fast_float2::parse(field).ok()
+}
+
+/// Whether the first record is a header: none of its fields is a number.
+fn is_header(record: &csv::ByteRecord) -> bool {
+    record
+        .iter()
+        .all(|field| parse_float(field.trim_ascii()).is_none())
+}
+
+/// Predicts every row of the CSV `input` with `model`, whose features are called `names` (none
+/// if the model has no names), and writes one prediction a line to `output`, in the shortest
+/// form that reads back as the same float. Returns how many rows it predicted.
+///
+/// ```
+/// use model_persistence::batch::predict_csv;
+/// use model_persistence::prelude::*;
+///
+/// let model = from_parts(&[2.0, -1.0], 0.5)?;
+/// let names = ["a".to_string(), "b".to_string()];
+/// let mut out = Vec::new();
+/// // The header lists the features in another order: they are taken by name.
+/// predict_csv(&model, &names, "b,a\n3,1\n0,1e-7\n".as_bytes(), &mut out)?;
+/// assert_eq!(String::from_utf8(out).unwrap(), "-0.5\n0.5000002\n");
+/// let err = predict_csv(&model, &names, "a,c\n1,3\n".as_bytes(), Vec::new()).unwrap_err();
+/// assert_eq!(err.to_string(), "the CSV's header names \"c\", which is not one of the model's features");
+/// # Ok::<(), Error>(())
+/// ```
+pub fn predict_csv(
+    model: &Model,
+    names: &[String],
+    input: impl Read,
+    output: impl Write,
+) -> Result<u64> {
+    predict_from(model, names, input, None, output)
+}
+
+/// [`predict_csv`] on the CSV file at `path`, or on standard input when `path` is `-`. What is
+/// wrong with the rows names the file; an error writing `output` does not.
+///
+/// ```
+/// use model_persistence::batch::predict_file;
+/// use model_persistence::prelude::*;
+///
+/// let dir = tempdir()?;
+/// let path = dir.path().join("rows.csv");
+/// std::fs::write(&path, "1,2\n3,inf\n")?;
+/// let model = from_parts(&[2.0, -1.0], 0.5)?;
+/// let err = predict_file(&model, &[], &path, Vec::new()).unwrap_err();
+/// assert!(err.to_string().ends_with("rows.csv: line 2: column 2: \"inf\" is not a finite number"));
+/// # Ok::<(), Error>(())
+/// ```
+pub fn predict_file(
+    model: &Model,
+    names: &[String],
+    path: &Path,
+    output: impl Write,
+) -> Result<u64> {
+    if path == Path::new("-") {
+        let stdin = std::io::stdin().lock();
+        return predict_from(
+            model,
+            names,
+            stdin,
+            Some(Path::new("standard input")),
+            output,
+        );
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    // A pipe is fine (`--input <(zcat rows.csv.gz)`), a folder is not.
+    if meta.is_dir() {
+        return Err(Error::from(ErrorKind::IsDirectory).at(path));
+    }
+    predict_from(model, names, file, Some(path), output)
+}
+
+/// [`predict_csv`], naming `source` in the errors about the rows.
+fn predict_from(
+    model: &Model,
+    names: &[String],
+    input: impl Read,
+    source: Option<&Path>,
+    output: impl Write,
+) -> Result<u64> {
+    let about = |err: Error| match source {
+        Some(path) => err.at(path),
+        None => err,
+    };
+    let features = model.params().len();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input);
+    let mut out = BufWriter::with_capacity(64 << 10, output);
+    let mut record = csv::ByteRecord::new();
+    let mut columns = None;
+    let mut block = Vec::with_capacity(BLOCK_ROWS * features);
+    let mut rows = 0;
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| about(csv_error(e)))?
+    {
+        let line = record.position().map_or(rows + 1, |p| p.line());
+        let columns = match &columns {
+            Some(columns) => columns,
+            None if is_header(&record) => {
+                let header: Vec<String> = record
+                    .iter()
+                    .map(|field| String::from_utf8_lossy(field).into_owned())
+                    .collect();
+                columns = Some(Columns::from_header(&header, names, features).map_err(about)?);
+                continue;
+            }
+            None => columns.insert(Columns::by_position(features)),
+        };
+        columns.parse(&record, line, &mut block).map_err(about)?;
+        rows += 1;
+        if block.len() == BLOCK_ROWS * features {
+            write_block(model, &block, &mut out)?;
+            block.clear();
+        }
+    }
+    write_block(model, &block, &mut out)?;
+    out.flush()?;
+    Ok(rows)
+}
+
+/// Predicts the rows of `block` (features in the model's order) and writes them, one a line.
+fn write_block(model: &Model, block: &[f64], out: &mut impl Write) -> Result<()> {
+    let features = model.params().len();
+    if features == 0 || block.is_empty() {
+        return Ok(());
+    }
+    let rows = ArrayView2::from_shape((block.len() / features, features), block)
+        .map_err(|e| Error::from(ErrorKind::Io(std::io::Error::other(e))))?;
+    let predictions = predict_with(model.params().view(), model.intercept(), rows)?;
+    // Ryū writes the shortest decimal that parses back to the same bits, as Python's repr does,
+    // in a third of the time of `{:?}`.
+    let mut text = ryu::Buffer::new();
+    for value in predictions {
+        out.write_all(text.format(value).as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// A CSV error as the crate's error: a failed read keeps its I/O kind.
+fn csv_error(err: csv::Error) -> Error {
+    match err.kind() {
+        csv::ErrorKind::Io(io) => std::io::Error::new(io.kind(), io.to_string()).into(),
+        _ => ErrorKind::Csv(err).into(),
+    }
+}
