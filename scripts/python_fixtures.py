@@ -591,7 +591,7 @@ def main():
             "dataset": "diabetes" if rows == "diabetes" else "wine",
             "coef": floats(model.coef_),
             "coef_dtype": model.coef_.dtype.str,
-            "intercept": float(model.intercept_),
+            "intercept": floats(model.intercept_)[0],
             "intercept_type": f"{type(model.intercept_).__module__}.{type(model.intercept_).__name__}",
             "predictions": floats(model.predict(Xt)),
             "r2_test": float(model.score(Xt, yt)),
@@ -704,6 +704,27 @@ def main():
            note="fitted on X_train cast to float32, so coef_ and intercept_ are float32; "
                 "predictions and R2 are sklearn's on X_test cast to float32, computed in float32 "
                 "arithmetic and only then widened to float64: compare with a float32 tolerance")
+
+    # --- One target given as a column: y of shape (n, 1) -------------------------------------------
+    # LinearRegression and Ridge then keep a coef_ of shape (1, n), Lasso and ElasticNet one of
+    # shape (n,); all four an intercept_ of shape (1,). predict returns (m, 1) or (m,) likewise.
+    y_column = y_train.reshape(-1, 1).astype(np.float64)
+    for name, container, model in (
+        ("linear_ycolumn.pkl", "pickle", LinearRegression()),
+        ("ridge_ycolumn.joblib", "joblib", Ridge(alpha=1.0)),
+        ("lasso_ycolumn.pkl", "pickle", Lasso(alpha=0.01)),
+        ("elasticnet_ycolumn.skops", "skops", ElasticNet(alpha=0.01, l1_ratio=0.5)),
+    ):
+        fit(model, X_train, y_column)
+        if container == "pickle":
+            write_pickle(path(name), model, None)
+        elif container == "joblib":
+            joblib.dump(model, path(name))
+        else:
+            skops_dump(model, path(name))
+        record(name, container, model,
+               note=f"fitted on y of shape (n, 1): coef_ of shape {model.coef_.shape}, "
+                    f"intercept_ of shape {np.shape(model.intercept_)}")
 
     # --- Models the reader should open but not accept ----------------------------------------------
     unsupported = []
@@ -851,7 +872,7 @@ def main():
         got = floats(loaded.predict(Xt))
         assert got == entry["predictions"], f"{name}: reloaded predictions differ"
         assert floats(loaded.coef_) == entry["coef"], f"{name}: reloaded coef_ differs"
-        assert float(loaded.intercept_) == entry["intercept"], f"{name}: intercept_ differs"
+        assert floats(loaded.intercept_)[0] == entry["intercept"], f"{name}: intercept_ differs"
         written, got_dtype = np.dtype(entry["coef_dtype"]), loaded.coef_.dtype
         assert (written.kind, written.itemsize) == (got_dtype.kind, got_dtype.itemsize), name
         if got_dtype.str != written.str:

@@ -43,6 +43,10 @@ fn main() -> ExitCode {
         Some("exports") => exports(&root),
         Some("python-fixtures") => run(&mut Command::new(root.join("scripts/python-fixtures"))),
         Some("ci") => ci(&root),
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
