@@ -38,8 +38,12 @@ use super::numpy::{ByteOrder, Dtype, Kind, NdArray};
 
 /// The deepest nesting of MARKs, and of containers inside containers, the machine accepts.
 const MAX_DEPTH: usize = 1000;
-/// What one memo entry costs: the key, the value, and the hash table's slack.
-const MEMO_ENTRY: usize = 64;
+/// What a value held in a growing vector (the stack, a container, the memo) costs: itself,
+/// and room for the vector's slack and the copy it makes when it grows.
+const HELD_VALUE: usize = 3 * std::mem::size_of::<Value>();
+/// What one memo entry outside the run of slots 0, 1, 2... costs: the key, the value, and the
+/// hash table's slack and copy.
+const SPARSE_MEMO_ENTRY: usize = 96;
 /// What one listed opcode costs: the [`Op`] and its argument, cut to a few dozen characters.
 const LISTED_OP: usize = std::mem::size_of::<Op>() + 96;
 
@@ -472,6 +476,54 @@ impl Here {
     }
 }
 
+/// The memo of one pickle. Picklers number its slots 0, 1, 2..., which a vector holds; a slot
+/// out of that run goes to a map, so a file naming slot 4,000,000,000 costs one entry.
+#[derive(Default)]
+struct Memo {
+    dense: Vec<Option<Value>>,
+    sparse: HashMap<u64, Value>,
+    /// How many slots are filled: where MEMOIZE stores next, as Python's `len(memo)`.
+    len: u64,
+}
+
+impl Memo {
+    /// What storing at `index` adds to the memory held.
+    fn cost(&self, index: u64) -> usize {
+        match usize::try_from(index) {
+            Ok(i) if i < self.dense.len() && self.dense[i].is_some() => 0,
+            Ok(i) if i <= self.dense.len() => HELD_VALUE,
+            _ if self.sparse.contains_key(&index) => 0,
+            _ => SPARSE_MEMO_ENTRY,
+        }
+    }
+
+    fn insert(&mut self, index: u64, value: Value) {
+        let slot = match usize::try_from(index) {
+            Ok(i) if i < self.dense.len() => &mut self.dense[i],
+            Ok(i) if i == self.dense.len() && !self.sparse.contains_key(&index) => {
+                self.dense.push(None);
+                &mut self.dense[i]
+            }
+            _ => {
+                if self.sparse.insert(index, value).is_none() {
+                    self.len += 1;
+                }
+                return;
+            }
+        };
+        if slot.replace(value).is_none() {
+            self.len += 1;
+        }
+    }
+
+    fn get(&self, index: u64) -> Option<Value> {
+        let dense = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.dense.get(i).copied().flatten());
+        dense.or_else(|| self.sparse.get(&index).copied())
+    }
+}
+
 /// The stack, marks and memo of one pickle; a nested pickle (joblib object arrays) gets its own.
 struct Frame {
     stack: Vec<Value>,
@@ -479,7 +531,7 @@ struct Frame {
     high: usize,
     /// Stack length and offset of each open MARK.
     marks: Vec<(usize, usize)>,
-    memo: HashMap<u64, Value>,
+    memo: Memo,
     protocol: u8,
 }
 
@@ -817,7 +869,7 @@ impl<'a> Machine<'a> {
     /// Pushes `value`, charging each new high-water entry of the stack (with its slack).
     fn push(&mut self, f: &mut Frame, value: Value) -> Result<(), SklearnProblem> {
         if f.stack.len() >= f.high {
-            self.charge(2 * std::mem::size_of::<Value>())?;
+            self.charge(HELD_VALUE)?;
             f.high += 1;
         }
         f.stack.push(value);
@@ -844,7 +896,7 @@ impl<'a> Machine<'a> {
             stack: Vec::new(),
             high: 0,
             marks: Vec::new(),
-            memo: HashMap::new(),
+            memo: Memo::default(),
             protocol: 0,
         };
         loop {
@@ -996,8 +1048,7 @@ impl<'a> Machine<'a> {
     /// APPEND(S), SETITEM(S), ADDITEMS (`code`): adds `items` to the list, dict or set `target`.
     fn extend(&mut self, code: u8, target: Value, items: Vec<Value>) -> Result<(), SklearnProblem> {
         let here = self.here;
-        // Each item, twice for the container's slack.
-        self.charge(2 * std::mem::size_of::<Value>() * items.len())?;
+        self.charge(HELD_VALUE * items.len())?;
         let depth = self.depth_of(&items);
         let wrong = here.malformed("a list, dict or set below its items");
         let Value::Obj(id) = target else {
@@ -1291,20 +1342,20 @@ impl<'a> Machine<'a> {
         match code {
             PUT | BINPUT | LONG_BINPUT | MEMOIZE => {
                 let index = match code {
-                    MEMOIZE => f.memo.len() as u64,
+                    MEMOIZE => f.memo.len,
                     _ => self.memo_index(width)?,
                 };
                 self.arg(|| match code {
                     MEMOIZE => format!("(as {index})"),
                     _ => index.to_string(),
                 });
-                self.charge(MEMO_ENTRY)?;
+                self.charge(f.memo.cost(index))?;
                 f.memo.insert(index, f.top(h)?);
             }
             GET | BINGET | LONG_BINGET => {
                 let index = self.memo_index(width)?;
                 self.arg(|| index.to_string());
-                let value = f.memo.get(&index).copied();
+                let value = f.memo.get(index);
                 let value = value.ok_or(SklearnProblem::MissingMemo {
                     index,
                     offset: h.at,

@@ -58,7 +58,7 @@ const ALLOWED: &[(&str, &str, &[&str])] = &[
 pub(crate) fn read(bytes: &[u8], limits: Limits) -> Result<PythonModel, SklearnProblem> {
     let limit = limits.max_bytes;
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))?;
-    refuse_duplicates(&mut zip)?;
+    refuse_duplicates(bytes)?;
     let mut budget = limit;
     let text = member(&mut zip, SCHEMA, &mut budget, limit)?;
     refuse_costly(&text, limits)?;
@@ -116,17 +116,66 @@ pub(crate) fn read(bytes: &[u8], limits: Limits) -> Result<PythonModel, SklearnP
 }
 
 /// Refuses a zip in which two members have one name: which of them a reader takes is up to
-/// the reader (Python's `zipfile` takes the last), so a hostile member could hide behind a
-/// harmless one.
-fn refuse_duplicates(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), SklearnProblem> {
+/// the reader (Python's `zipfile` and the zip crate take the last), so a hostile member could
+/// hide behind a harmless one. The zip crate keeps one entry a name, so the names are counted
+/// here, from the central directory itself.
+fn refuse_duplicates(bytes: &[u8]) -> Result<(), SklearnProblem> {
+    let bad = || {
+        SklearnProblem::Zip(zip::result::ZipError::InvalidArchive(
+            "bad central directory".into(),
+        ))
+    };
+    let (start, count) = central_directory(bytes).ok_or_else(bad)?;
     let mut seen = std::collections::HashSet::new();
-    for i in 0..zip.len() {
-        let name = zip.by_index_raw(i)?.name().to_string();
-        if !seen.insert(name.clone()) {
+    let mut at = start;
+    for _ in 0..count {
+        let header = bytes
+            .get(at..at.checked_add(46).ok_or_else(bad)?)
+            .ok_or_else(bad)?;
+        if &header[..4] != b"PK\x01\x02" {
+            return Err(bad());
+        }
+        let field =
+            |offset: usize| usize::from(u16::from_le_bytes([header[offset], header[offset + 1]]));
+        let (name_len, extra_len, comment_len) = (field(28), field(30), field(32));
+        let name = bytes.get(at + 46..at + 46 + name_len).ok_or_else(bad)?;
+        if !seen.insert(name) {
+            let name = String::from_utf8_lossy(name).into_owned();
             return Err(SklearnProblem::DuplicateMember { name });
         }
+        at += 46 + name_len + extra_len + comment_len;
     }
     Ok(())
+}
+
+/// Where the central directory of a zip starts and how many entries it has, from the end of
+/// central directory record (and its zip64 form when the plain one is saturated).
+fn central_directory(bytes: &[u8]) -> Option<(usize, u64)> {
+    // The record is 22 bytes plus a comment of up to 65,535 bytes, at the very end.
+    let from = bytes.len().saturating_sub(22 + 65_535);
+    let tail = &bytes[from..];
+    let eocd = from + tail.windows(4).rposition(|w| w == b"PK\x05\x06")?;
+    let record = bytes.get(eocd..eocd + 22)?;
+    let u16_at = |o: usize| u16::from_le_bytes([record[o], record[o + 1]]);
+    let u32_at =
+        |o: usize| u32::from_le_bytes([record[o], record[o + 1], record[o + 2], record[o + 3]]);
+    let (count, offset) = (u16_at(10), u32_at(16));
+    if count != u16::MAX && offset != u32::MAX {
+        return Some((usize::try_from(offset).ok()?, u64::from(count)));
+    }
+    // zip64: a locator just before the record points at the zip64 record.
+    let locator = bytes.get(eocd.checked_sub(20)?..eocd)?;
+    if &locator[..4] != b"PK\x06\x07" {
+        return None;
+    }
+    let at = usize::try_from(u64::from_le_bytes(locator[8..16].try_into().ok()?)).ok()?;
+    let record = bytes.get(at..at.checked_add(56)?)?;
+    if &record[..4] != b"PK\x06\x06" {
+        return None;
+    }
+    let count = u64::from_le_bytes(record[32..40].try_into().ok()?);
+    let offset = u64::from_le_bytes(record[48..56].try_into().ok()?);
+    Some((usize::try_from(offset).ok()?, count))
 }
 
 /// Memory a parsed JSON value takes beyond its text, about: the value, and its entry in the
