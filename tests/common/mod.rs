@@ -1,6 +1,8 @@
 //! Helpers the integration tests share. Each test file is its own crate and uses a part of them.
 #![allow(dead_code)]
 
+pub mod alloc;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -26,6 +26,7 @@ commands:
   bench-report       write benches/results/results.md and the speed chart from results.json
   split-vectors      record tests/data/split_vectors.json from scikit-learn
   python-fixtures    make the Python files of tests/data/python/ (scripts/python-fixtures)
+  hostile-corpus     write the hostile files of tests/data/hostile/ (scripts/hostile-corpus)
   exports            write the article's model as skops, ONNX and safetensors in tests/data/exports/
   ci                 run every check CI runs (what .ci/run does)";
 
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Some("split-vectors") => split_vectors(&root),
         Some("exports") => exports(&root),
         Some("python-fixtures") => run(&mut Command::new(root.join("scripts/python-fixtures"))),
+        Some("hostile-corpus") => run(&mut Command::new(root.join("scripts/hostile-corpus"))),
         Some("ci") => ci(&root),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");

@@ -1,0 +1,145 @@
+//! The hostile corpus (`tests/data/hostile/`, written by `cargo xtask hostile-corpus`): every file
+//! is refused by `inspect` and `predict` with exit 1 and one `error:` line that names the global
+//! the file would call (or what else it does), and reading it takes a bounded amount of memory.
+//! Also the paths that are no files: a FIFO, a folder, a device.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use model_persistence::convert;
+
+mod common;
+use common::alloc::{Counting, peak_during};
+use common::{command, root};
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The most heap one read of a hostile file may take: the 64 MiB.
+const CEILING: usize = 64 << 20;
+
+/// One file of the corpus and what its error must name.
+struct Hostile {
+    path: PathBuf,
+    names: Option<String>,
+}
+
+fn corpus() -> Vec<Hostile> {
+    let dir = root().join("tests/data/hostile");
+    let text = std::fs::read_to_string(dir.join("manifest.json")).expect("the manifest");
+    let manifest: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let files = manifest["files"].as_array().expect("files");
+    assert!(files.len() >= 100, "only {} hostile files", files.len());
+    files
+        .iter()
+        .map(|entry| Hostile {
+            path: dir.join(entry["file"].as_str().expect("file")),
+            names: entry["names"].as_str().map(String::from),
+        })
+        .collect()
+}
+
+/// The one line a command printed on standard error, checked to be an `error:` line.
+fn one_error_line(args: &[&str]) -> String {
+    let output = command(args);
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+    assert!(output.stdout.is_empty(), "{args:?} printed to stdout");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+    stderr
+}
+
+#[test]
+fn every_hostile_file_is_refused_in_one_line_by_name() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let rows = dir.path().join("rows.csv");
+    std::fs::write(&rows, "1,2,3,4,5,6,7,8,9,10,11,12,13\n").expect("rows");
+    let rows = rows.to_str().expect("UTF-8");
+    for hostile in corpus() {
+        let file = hostile.path.to_str().expect("UTF-8");
+        for args in [
+            vec!["inspect", file],
+            vec!["predict", file, "--input", rows],
+        ] {
+            let line = one_error_line(&args);
+            assert!(line.starts_with(&format!("error: {file}: ")), "{line}");
+            if let Some(names) = &hostile.names {
+                assert!(
+                    line.contains(names.as_str()),
+                    "{file}: {line} (wanted {names})"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn no_hostile_file_takes_more_than_64_mib() {
+    let mut worst = (0, PathBuf::new());
+    for hostile in corpus() {
+        let (result, peak) = peak_during(|| convert::load(&hostile.path));
+        assert!(result.is_err(), "{} was read", hostile.path.display());
+        assert!(peak < CEILING, "{}: {peak} bytes", hostile.path.display());
+        if peak > worst.0 {
+            worst = (peak, hostile.path);
+        }
+    }
+    println!(
+        "the most memory a hostile file took: {} bytes ({})",
+        worst.0,
+        worst.1.display()
+    );
+}
+
+/// Runs the command with `args`, killing it if it has not ended within ten seconds.
+fn ends_within_seconds(args: &[&str]) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_model-persistence"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > Duration::from_secs(10) {
+            child.kill().expect("kill");
+            panic!("{args:?} still waits after ten seconds");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_a_folder_and_a_device_are_refused_without_waiting() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let fifo = dir.path().join("model.pkl");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let rows = dir.path().join("rows.csv");
+    std::fs::write(&rows, "1\n").expect("rows");
+    let folder = dir.path().to_str().expect("UTF-8").to_string();
+    for (path, what) in [
+        (fifo.to_str().expect("UTF-8"), "is a FIFO, not a model file"),
+        (folder.as_str(), "is a directory, not a model file"),
+        ("/dev/zero", "is a device, not a model file"),
+    ] {
+        for args in [
+            vec!["inspect", path],
+            vec!["predict", path, "--input", rows.to_str().expect("UTF-8")],
+            vec!["convert", path, "out.bin"],
+        ] {
+            let output = ends_within_seconds(&args);
+            let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+            assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+            assert_eq!(stderr, format!("error: {path}: {what}\n"));
+        }
+    }
+    assert!(!Path::new("out.bin").exists());
+}
