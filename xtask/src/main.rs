@@ -24,6 +24,7 @@ commands:
   figures            write the book's figures in book/src/figures/, all but the speed chart
   bench [ARGS]       run `cargo bench --bench speed -- ARGS` (--quick, --no-python), then bench-report
   bench-report       write benches/results/results.md and the speed chart from results.json
+  bench-reader [ARGS] run `cargo bench --bench reader -- ARGS`: benches/results/reader.md
   split-vectors      record tests/data/split_vectors.json from scikit-learn
   python-fixtures    make the Python files of tests/data/python/ (scripts/python-fixtures)
   hostile-corpus     write the hostile files of tests/data/hostile/ (scripts/hostile-corpus)
@@ -40,6 +41,10 @@ fn main() -> ExitCode {
         Some("figures") => figures(&root),
         Some("bench") => bench(&root, &args[1..]),
         Some("bench-report") => report::write(&root),
+        Some("bench-reader") => run(cargo()
+            .current_dir(&root)
+            .args(["bench", "--bench", "reader", "--"])
+            .args(&args[1..])),
         Some("split-vectors") => split_vectors(&root),
         Some("exports") => exports(&root),
         Some("python-fixtures") => run(&mut Command::new(root.join("scripts/python-fixtures"))),
