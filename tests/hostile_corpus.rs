@@ -143,3 +143,51 @@ fn a_fifo_a_folder_and_a_device_are_refused_without_waiting() {
     }
     assert!(!Path::new("out.bin").exists());
 }
+
+#[test]
+fn the_chapter_gives_the_corpus_and_the_limits_as_they_are() {
+    use model_persistence::sklearn::{Limits, MAX_BYTES, MEMORY_PER_BYTE, MEMORY_PER_LIMIT_BYTE};
+    let chapter = common::read("book/src/hostile-pickle.md");
+    let count = corpus().len();
+    let mib = |bytes: u64| format!("{} MiB", bytes >> 20);
+    for phrase in [
+        format!("{count} small files"),
+        format!("{MEMORY_PER_BYTE} bytes for each byte of data"),
+        format!("at most {}", mib(Limits::default().memory_budget(u64::MAX))),
+        format!("pass {}", mib(MAX_BYTES)),
+        format!("larger than the {} limit", mib(MAX_BYTES)),
+        format!(
+            "{} bytes for each byte of the limit",
+            ["zero", "one", "two", "three", "four"][MEMORY_PER_LIMIT_BYTE as usize]
+        ),
+        format!("more than {}", mib(CEILING as u64)),
+    ] {
+        assert!(
+            chapter.contains(&phrase),
+            "hostile-pickle.md should say {phrase:?}"
+        );
+    }
+    let readme = common::read("README.md");
+    for phrase in [
+        format!("holds {count} files that"),
+        format!("at most {MEMORY_PER_BYTE} bytes of memory"),
+        format!(
+            "more than {}",
+            mib(Limits::default().memory_budget(u64::MAX))
+        ),
+        format!("past {}", mib(MAX_BYTES)),
+    ] {
+        assert!(readme.contains(&phrase), "README.md should say {phrase:?}");
+    }
+    // The time it quotes is the one the reader benchmark wrote (`cargo xtask bench-reader`).
+    let results = common::read("benches/results/reader.md");
+    let quoted = chapter
+        .split("took ")
+        .nth(1)
+        .and_then(|rest| rest.split(" ms").next())
+        .expect("a time in ms");
+    assert!(
+        results.contains(&format!("{quoted} ms")),
+        "reader.md lacks {quoted} ms"
+    );
+}

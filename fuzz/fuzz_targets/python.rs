@@ -3,11 +3,25 @@
 //! its documented limit (libFuzzer's `-malloc_limit_mb` catches that).
 //!
 //! Random bytes rarely start like a pickle, so each input is also read as the body of a protocol
-//! 4 pickle and of a joblib wrapper, to reach the opcodes behind the first check.
+//! 4 pickle, to reach the opcodes behind the first check, and as the rows of a CSV file that
+//! `predict` streams. Seed it with the hostile corpus (`tests/data/hostile/`) and the fixtures.
 #![no_main]
 
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
+use model_persistence::batch::predict_csv;
 use model_persistence::sklearn;
+use model_persistence::train::{Model, from_parts};
+
+/// A model of two named features, made once.
+fn model() -> &'static (Model, Vec<String>) {
+    static MODEL: OnceLock<(Model, Vec<String>)> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let model = from_parts(&[2.0, -1.0], 0.5).expect("a model");
+        (model, vec!["a".to_string(), "b".to_string()])
+    })
+}
 
 fuzz_target!(|bytes: &[u8]| {
     let _ = sklearn::decode(bytes);
@@ -15,4 +29,7 @@ fuzz_target!(|bytes: &[u8]| {
     let pickle = [&b"\x80\x04"[..], bytes].concat();
     let _ = sklearn::decode(&pickle);
     let _ = sklearn::disassemble(&pickle);
+    let (model, names) = model();
+    let _ = predict_csv(model, names, bytes, std::io::sink());
+    let _ = predict_csv(model, &[], bytes, std::io::sink());
 });

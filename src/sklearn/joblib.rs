@@ -230,7 +230,8 @@ pub(crate) fn array_data<'a>(
     };
     let start = if wrapper.aligned {
         let padding = input.get(pos).ok_or_else(truncated)?;
-        pos + 1 + usize::from(*padding)
+        pos.checked_add(1 + usize::from(*padding))
+            .ok_or_else(truncated)?
     } else {
         pos
     };

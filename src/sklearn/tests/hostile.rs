@@ -476,3 +476,32 @@ fn a_hostile_pickle_is_listed_with_its_globals() {
         data[0]
     );
 }
+
+#[test]
+fn skops_members_compressed_with_bzip2_or_zstd_read_as_deflated_ones() {
+    // `skops.io.dump(..., compression=zipfile.ZIP_BZIP2)`, and Python 3.14's ZIP_ZSTANDARD.
+    let original = fixture("current", "linear.skops");
+    let expected = sklearn::read(&original).expect("the fixture reads");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&original[..])).expect("a zip");
+    let mut members = Vec::new();
+    for i in 0..archive.len() {
+        let mut member = archive.by_index(i).expect("a member");
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut member, &mut bytes).expect("read");
+        members.push((member.name().to_string(), bytes));
+    }
+    for method in [zip::CompressionMethod::Bzip2, zip::CompressionMethod::Zstd] {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        for (name, bytes) in &members {
+            zip.start_file(name.as_str(), options).expect("member");
+            zip.write_all(bytes).expect("write");
+        }
+        let rewritten = zip.finish().expect("zip").into_inner();
+        let model = sklearn::read(&rewritten).unwrap_or_else(|e| panic!("{method:?}: {e}"));
+        assert_eq!(
+            (model.coef, model.intercept),
+            (expected.coef.clone(), expected.intercept)
+        );
+    }
+}
