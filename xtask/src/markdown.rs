@@ -1,5 +1,5 @@
 //! The one Markdown scanner of the workspace, for what the tools need from the book's chapters:
-//! headings, fenced blocks and `<!-- notebook: ... -->` comments, in order. The xtask and the
+//! headings, fenced blocks and the prose between them, in order. The xtask and the
 //! tests and `build.rs` (through `#[path]`) share this file; each uses a part of it.
 #![allow(dead_code)]
 
@@ -11,15 +11,27 @@ pub enum Piece {
     /// A fenced block: its info string (`rust`, `text`, ...) and its body, each line ending in
     /// a newline.
     Block(String, String),
-    /// The text of a `<!-- notebook: ... -->` comment, its white space collapsed.
-    Note(String),
+    /// A run of prose lines (a paragraph, a list, a table, a quote) up to a blank line, as
+    /// written.
+    Text(String),
 }
 
-/// Splits a chapter into headings, fenced blocks and notebook comments.
+/// Splits a chapter into headings, fenced blocks and paragraphs of prose.
 pub fn pieces(chapter: &str) -> Vec<Piece> {
     let mut found = Vec::new();
     let mut lines = chapter.lines();
+    let mut prose = String::new();
+    let flush = |prose: &mut String, found: &mut Vec<Piece>| {
+        if !prose.trim().is_empty() {
+            found.push(Piece::Text(prose.trim_end().to_string()));
+        }
+        prose.clear();
+    };
     while let Some(line) = lines.next() {
+        let fence = line.trim_start().starts_with("```");
+        if fence || line.trim().is_empty() || line.starts_with('#') {
+            flush(&mut prose, &mut found);
+        }
         if let Some(info) = line.trim_start().strip_prefix("```") {
             let mut body = String::new();
             let mut closed = false;
@@ -33,21 +45,15 @@ pub fn pieces(chapter: &str) -> Vec<Piece> {
             }
             assert!(closed, "a code block is not closed");
             found.push(Piece::Block(info.trim().to_string(), body));
-        } else if let Some(rest) = line.strip_prefix("<!-- notebook:") {
-            let mut text = rest.to_string();
-            while !text.contains("-->") {
-                let next = lines.next().expect("a notebook comment is closed with -->");
-                text += "\n";
-                text += next;
-            }
-            let text = text.split("-->").next().expect("the comment's text");
-            let words: Vec<&str> = text.split_whitespace().collect();
-            found.push(Piece::Note(words.join(" ")));
         } else if line.starts_with('#') {
             let level = line.chars().take_while(|&c| c == '#').count();
             found.push(Piece::Heading(level, line[level..].trim().to_string()));
+        } else if !line.trim().is_empty() {
+            prose += line;
+            prose += "\n";
         }
     }
+    flush(&mut prose, &mut found);
     found
 }
 
@@ -130,14 +136,14 @@ mod tests {
 
     #[test]
     fn pieces_of_a_chapter() {
-        let chapter =
-            "# Title\n\ntext\n\n```rust\nlet x = 1;\n```\n\n<!-- notebook: one\ntwo -->\n## Part\n";
+        let chapter = "# Title\n\ntext\n\n```rust\nlet x = 1;\n```\n\none\ntwo\n## Part\n";
         assert_eq!(
             pieces(chapter),
             [
                 Piece::Heading(1, "Title".into()),
+                Piece::Text("text".into()),
                 Piece::Block("rust".into(), "let x = 1;\n".into()),
-                Piece::Note("one two".into()),
+                Piece::Text("one\ntwo".into()),
                 Piece::Heading(2, "Part".into()),
             ]
         );

@@ -2,14 +2,16 @@
 //! cells from the chapters. `cargo xtask notebooks` writes them; `tests/notebooks.rs` (which
 //! includes this file) fails when a committed notebook's cells differ from what the book gives.
 //!
-//! What goes into a notebook: in the chapters a notebook is made of, every `rust` block followed,
-//! before the next `rust` block, by a comment `<!-- notebook: ... -->`. The block becomes a code
-//! cell and the comment's text the Markdown cell after it. In the code, the lines rustdoc hides
-//! (`# ...`) are shown, since a notebook has no hidden lines, except assertions, the final
+//! What goes into a notebook: the chapters it is made of, in order. Every `rust` block becomes a
+//! code cell, and the prose, the headings and every other block between them Markdown cells, so
+//! a notebook carries its chapters' explanations. In the code, the lines rustdoc hides (`# ...`)
+//! are shown, since a notebook has no hidden lines, except assertions, the final
 //! `Ok::<...>(())`, and lines that an earlier cell of the same notebook already ran, word for
-//! word. The `text` block between a Rust block and its comment is what the cell must print,
-//! stored in the cell's metadata (`book.prints`) for the run's check. The first code cell, with
-//! the `:dep` line, is the one `book/src/notebooks.md` shows.
+//! word. The `text` block after a Rust block is what the cell must print, stored in the cell's
+//! metadata (`book.prints`) for the run's check rather than shown, and the "It prints:" before it
+//! is left out. Links to other chapters point into `book/src/`. The first code cell, with the
+//! `:dep` line, is the one `book/src/notebooks.md` shows, and the paragraph after it there the
+//! note after it here.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
@@ -17,7 +19,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::markdown::{Piece, pieces};
+use crate::markdown::{Piece, expand_includes, pieces};
 
 /// One notebook: its file name without `.ipynb`, its title, the chapters it is made of, and the
 /// crate's features its first cell turns on beyond the book's default set.
@@ -61,7 +63,7 @@ pub const NOTEBOOKS: [Notebook; 4] = [
         title: "Going further: figures, a larger dataset, the file header",
         about: "The model's figures drawn inline, the same steps on 1,599 red wines, other \
                 linfa models, and what a model file says about itself.",
-        chapters: &["pictures.md", "going-further.md"],
+        chapters: &["pictures.md", "going-further.md", "large-arrays.md"],
         features: &[],
     },
     Notebook {
@@ -114,14 +116,14 @@ pub fn code_cell(block: &str, ran: &mut HashSet<String>) -> String {
             line.strip_prefix("# ")
         };
         match hidden {
-            Some(code) if book_only(code.trim()) || ran.contains(code.trim()) => {}
+            Some(code) if book_only(code.trim()) || ran.contains(without_comment(code)) => {}
             Some(code) => lines.push(code),
             None => lines.push(line),
         }
     }
     for line in &lines {
         if !line.trim().is_empty() {
-            ran.insert(line.trim().to_string());
+            ran.insert(without_comment(line).to_string());
         }
     }
     // No blank line at either end, and none doubled where hidden lines were dropped.
@@ -136,7 +138,16 @@ pub fn code_cell(block: &str, ran: &mut HashSet<String>) -> String {
     source.trim_end().to_string()
 }
 
-/// The setup cell shown in `book/src/notebooks.md`, and the note after it.
+/// A line of code, trimmed, without a `//` comment at its end: what makes two lines the same.
+fn without_comment(line: &str) -> &str {
+    let code = match line.find(" //") {
+        Some(at) if !line[..at].contains('"') => &line[..at],
+        _ => line,
+    };
+    code.trim()
+}
+
+/// The setup cell shown in `book/src/notebooks.md`, and the paragraph after it.
 pub fn setup(root: &Path) -> (String, String) {
     let chapter = read(root, "book/src/notebooks.md");
     let mut pieces = pieces(&chapter).into_iter();
@@ -149,10 +160,10 @@ pub fn setup(root: &Path) -> (String, String) {
         .expect("notebooks.md shows the first cell, with its :dep line");
     let note = pieces
         .find_map(|p| match p {
-            Piece::Note(text) => Some(text),
+            Piece::Text(text) => Some(text),
             _ => None,
         })
-        .expect("notebooks.md has a notebook comment after the first cell");
+        .expect("notebooks.md has a paragraph after the first cell");
     (code.trim_end().to_string(), note)
 }
 
@@ -197,8 +208,13 @@ fn cells(root: &Path, notebook: &Notebook) -> Vec<Cell> {
     let setup_code = self::setup_code(&setup_code, notebook);
     let mut cells = vec![
         Cell::Markdown(format!(
-            "# {}\n\n{}\n\nThe code comes from the book's chapters ({}), which `cargo test` \
-             runs as doc-tests; this notebook is generated from them. Run the cells in order.",
+            "# {}\n\n{}\n\n**To run it** you need Jupyter and the Rust kernel, evcxr: `pip \
+             install jupyterlab`, then `cargo install --locked evcxr_jupyter@0.22.0` (5 to 11 \
+             minutes) and `evcxr_jupyter --install`. Start `jupyter lab` in the repository, \
+             open this notebook from `notebooks/`, pick the kernel named **Rust** (Kernel, \
+             Change Kernel) and run the cells in order.\n\nThe text and the code come from the \
+             book's chapters ({}), which `cargo test` runs as doc-tests; this notebook is \
+             generated from them.",
             notebook.title,
             notebook.about,
             notebook
@@ -222,53 +238,76 @@ fn cells(root: &Path, notebook: &Notebook) -> Vec<Cell> {
     cells
 }
 
-/// The cells one chapter gives: its title, its sections' headings, and a code cell and a note for
-/// every Rust block marked for the notebook.
+/// The cells one chapter gives: its prose and headings as Markdown cells, its Rust blocks as
+/// code cells, each with what the book says it prints.
 fn chapter_cells(root: &Path, chapter: &str, ran: &mut HashSet<String>) -> Vec<Cell> {
+    let text = expand_includes(
+        &read(root, &format!("book/src/{chapter}")),
+        &root.join("book/src"),
+    );
     let mut cells = Vec::new();
-    let mut title = None;
-    let mut section = None;
-    let mut last_section = None;
-    let mut pending: Option<(String, Option<String>)> = None;
-    for piece in pieces(&read(root, &format!("book/src/{chapter}"))) {
+    let mut markdown: Vec<String> = Vec::new();
+    // The code cell that a `text` block after it belongs to, until a heading or another block.
+    let mut last_code: Option<usize> = None;
+    let flush = |markdown: &mut Vec<String>, cells: &mut Vec<Cell>| {
+        if !markdown.is_empty() {
+            cells.push(Cell::Markdown(markdown.join("\n\n")));
+            markdown.clear();
+        }
+    };
+    for piece in pieces(&text) {
         match piece {
-            Piece::Heading(1, text) => title = Some(text),
-            Piece::Heading(2, text) => section = Some(text),
-            Piece::Heading(..) => {}
-            Piece::Block(info, body) if info == "rust" => pending = Some((body, None)),
-            Piece::Block(info, body) if info == "text" => {
-                if let Some((_, prints)) = &mut pending {
-                    prints.get_or_insert_with(String::new).push_str(&body);
-                }
+            Piece::Heading(level, heading) => {
+                markdown.push(format!("{} {heading}", "#".repeat(level + 1)));
+                last_code = None;
             }
-            Piece::Block(..) => {}
-            Piece::Note(note) => {
-                let (body, prints) = pending
-                    .take()
-                    .unwrap_or_else(|| panic!("{chapter}: a notebook comment after no block"));
-                if cells.is_empty() {
-                    let title = title.clone().expect("a chapter starts with a title");
-                    cells.push(Cell::Markdown(format!("## {title}")));
-                }
-                if section.is_some() && section != last_section {
-                    let heading = section.clone().expect("a section");
-                    cells.push(Cell::Markdown(format!("### {heading}")));
-                    last_section = section.clone();
-                }
+            Piece::Text(prose) => markdown.push(notebook_links(&prose)),
+            Piece::Block(info, body) if info == "rust" => {
+                flush(&mut markdown, &mut cells);
                 cells.push(Cell::Code {
                     source: code_cell(&body, ran),
                     chapter: chapter.to_string(),
-                    prints,
+                    prints: None,
                 });
-                cells.push(Cell::Markdown(note));
+                last_code = Some(cells.len() - 1);
+            }
+            Piece::Block(info, body) if info == "text" && last_code.is_some() => {
+                // "It prints:" introduces the output the cell shows by itself.
+                if markdown.last().is_some_and(|p| p.trim_end().ends_with("prints:")) {
+                    markdown.pop();
+                }
+                if let Some(Cell::Code { prints, .. }) = last_code.and_then(|i| cells.get_mut(i)) {
+                    prints.get_or_insert_with(String::new).push_str(&body);
+                }
+            }
+            Piece::Block(info, body) => {
+                markdown.push(format!("```{info}\n{body}```"));
+                last_code = None;
             }
         }
     }
+    flush(&mut markdown, &mut cells);
     assert!(
-        !cells.is_empty(),
-        "{chapter}: no block is marked for the notebook"
+        cells.iter().any(|c| matches!(c, Cell::Code { .. })),
+        "{chapter}: no Rust block for the notebook"
     );
     cells
+}
+
+/// Prose with its links to other chapters and figures pointing into `book/src/`, where a
+/// notebook in `notebooks/` finds them.
+fn notebook_links(prose: &str) -> String {
+    let mut out = String::new();
+    let mut rest = prose;
+    while let Some(at) = rest.find("](") {
+        out += &rest[..at + 2];
+        rest = &rest[at + 2..];
+        let external = rest.starts_with("http") || rest.starts_with('#');
+        if !external {
+            out += "../book/src/";
+        }
+    }
+    out + rest
 }
 
 /// A cell's source as Jupyter stores it: one string per line, each but the last ending in `\n`.
