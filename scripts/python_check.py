@@ -2,14 +2,16 @@
 safetensors, each loading the file that the Rust command line wrote.
 
     python python_check.py --rows CSV          write the article's test rows, for our `predict`
-    python python_check.py DIR BOOK_CHAPTER    check the files in DIR
+    python python_check.py DIR BOOK_CHAPTER [ARTICLE_CHAPTER...]   check the files in DIR
 
 DIR holds wine.skops, wine.onnx and wine.safetensors (the article's model, converted by
 `model-persistence convert`), ours.txt (our predictions for the article's test rows, one a line,
 from `model-persistence predict`) and header.json (`model-persistence inspect --json` of the
 model file they came from). Every consumer's predictions must equal ours to 1e-12, and skops'
 score must equal our R². Then every ```python block of BOOK_CHAPTER runs in DIR, in order, in one
-namespace, and must print what the ```text block after it shows. Prints a line per check; exits
+namespace, and must print what the ```text block after it shows; and so do the article's own
+Python lines, which the chapters of part I show beside our Rust (ARTICLE_CHAPTERS, in the article's
+order, in a namespace of their own, as one script). Prints a line per check; exits
 with 1 if any fails, never skips one.
 """
 
@@ -128,12 +130,13 @@ def blocks(chapter):
     return pairs
 
 
-def run_book(folder, chapter):
-    pairs = blocks(chapter)
-    check(f"{chapter}: has Python blocks", len(pairs) >= 3, len(pairs))
+def run_book(folder, chapters):
+    """Runs the Python blocks of `chapters`, in order, in one namespace, in `folder`."""
+    pairs = [(chapter, code, printed) for chapter in chapters for code, printed in blocks(chapter)]
+    check(f"{', '.join(os.path.basename(c) for c in chapters)}: Python blocks", len(pairs) >= 3, len(pairs))
     namespace = {}
     os.chdir(folder)
-    for number, (code, printed) in enumerate(pairs, 1):
+    for number, (chapter, code, printed) in enumerate(pairs, 1):
         out = io.StringIO()
         try:
             with contextlib.redirect_stdout(out):
@@ -158,6 +161,7 @@ def main():
                 f.write(",".join(repr(float(v)) for v in row) + "\n")
         return
     folder, chapter = Path(sys.argv[1]), os.path.abspath(sys.argv[2])
+    article = [os.path.abspath(c) for c in sys.argv[3:]]
     x_te, y_te, names = article_rows()
     ours = np.array([float(line) for line in (folder / "ours.txt").read_text().split()])
     metadata = json.loads((folder / "header.json").read_text())["metadata"]
@@ -165,7 +169,11 @@ def main():
     check_skops(str(folder / "wine.skops"), x_te, y_te, names, ours, metadata["r2_test"])
     check_onnx(str(folder / "wine.onnx"), x_te, names, ours, metadata)
     check_safetensors(str(folder / "wine.safetensors"), x_te, names, ours, metadata)
-    run_book(folder, chapter)
+    run_book(folder, [chapter])
+    if article:
+        article_folder = folder / "article"
+        article_folder.mkdir()
+        run_book(article_folder, article)
     print(f"{results.count(True)} passed, {results.count(False)} failed")
     sys.exit(0 if results and all(results) else 1)
 

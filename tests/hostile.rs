@@ -200,3 +200,24 @@ fn python_files_with_lying_lengths_allocate_nothing_big() {
         "the file holds a numpy array, not a scikit-learn estimator"
     );
 }
+
+#[test]
+fn a_model_whose_fields_changed_is_refused_not_misread() {
+    // What a file written before a change to linfa's `FittedLinearRegression` would look like
+    // to the new version: the same type name in the header, a payload of another shape. Here
+    // the payload holds only an intercept (bincode), or names a field the type does not have
+    // (JSON). Either way the load is an error; no model with made-up numbers comes out.
+    let model = train(&load_wine()).unwrap();
+    let honest = encode(&model, &Metadata::default(), Codec::Bincode).unwrap();
+    let payload = 1.0_f64.to_le_bytes();
+    let forged = forge(&honest, &payload, payload.len() as u64);
+    let err = decode::<Model>(&forged, MAX_PAYLOAD_BYTES).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Corrupt(_)), "{err}");
+
+    let honest = encode(&model, &Metadata::default(), Codec::Json).unwrap();
+    let payload = br#"{"intercept":1.0,"weights":{"v":1,"dim":[1],"data":[2.0]}}"#;
+    let forged = forge(&honest, payload, payload.len() as u64);
+    let err = decode::<Model>(&forged, MAX_PAYLOAD_BYTES).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Corrupt(_)), "{err}");
+    println!("{err}");
+}

@@ -167,6 +167,8 @@ fn the_chapter_gives_the_corpus_and_the_limits_as_they_are() {
             "hostile-pickle.md should say {phrase:?}"
         );
     }
+    let from_python = common::read("book/src/from-python.md");
+    assert!(from_python.contains(&format!("a corpus of {count} hostile files")));
     let readme = common::read("README.md");
     for phrase in [
         format!("holds {count} files that"),

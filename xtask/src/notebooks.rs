@@ -273,7 +273,10 @@ fn chapter_cells(root: &Path, chapter: &str, ran: &mut HashSet<String>) -> Vec<C
             }
             Piece::Block(info, body) if info == "text" && last_code.is_some() => {
                 // "It prints:" introduces the output the cell shows by itself.
-                if markdown.last().is_some_and(|p| p.trim_end().ends_with("prints:")) {
+                if markdown
+                    .last()
+                    .is_some_and(|p| p.trim_end().ends_with("prints:"))
+                {
                     markdown.pop();
                 }
                 if let Some(Cell::Code { prints, .. }) = last_code.and_then(|i| cells.get_mut(i)) {

@@ -230,8 +230,18 @@ fn targets(report: &Report) -> Vec<Target> {
     targets.add(
         "the whole article, as a process: Rust's against Python's",
         div(
-            find(rows, "whole article", "python", "python3 benches/article.py"),
-            find(rows, "whole article", "rust", "cargo run --release (the binary)"),
+            find(
+                rows,
+                "whole article",
+                "python",
+                "python3 benches/article.py",
+            ),
+            find(
+                rows,
+                "whole article",
+                "rust",
+                "cargo run --release (the binary)",
+            ),
         ),
         "≥ 100",
         |v| v >= 100.0,
@@ -240,7 +250,12 @@ fn targets(report: &Report) -> Vec<Target> {
         "reading the article's pickle: ours against pickle.load",
         div(
             find(rows, files, "python", "pickle.load Pck_LR_Model.pkl"),
-            find(rows, files, "rust", "sklearn::load Pck_LR_Model.pkl + model()"),
+            find(
+                rows,
+                files,
+                "rust",
+                "sklearn::load Pck_LR_Model.pkl + model()",
+            ),
         ),
         "≥ 1",
         |v| v >= 1.0,
@@ -249,7 +264,12 @@ fn targets(report: &Report) -> Vec<Target> {
         "reading the article's joblib file: ours against joblib.load",
         div(
             find(rows, files, "python", "joblib.load Jlib_LR_Model.pkl"),
-            find(rows, files, "rust", "sklearn::load Jlib_LR_Model.pkl + model()"),
+            find(
+                rows,
+                files,
+                "rust",
+                "sklearn::load Jlib_LR_Model.pkl + model()",
+            ),
         ),
         "≥ 1",
         |v| v >= 1.0,
@@ -281,7 +301,10 @@ fn targets(report: &Report) -> Vec<Target> {
         );
         targets.add(
             format!("{w}, mapped open (checksum verified) against np.load"),
-            div(p("np.load"), r("map bincode (Mapped::open, checksum verified)")),
+            div(
+                p("np.load"),
+                r("map bincode (Mapped::open, checksum verified)"),
+            ),
             "≥ 2",
             |v| v >= 2.0,
         );
