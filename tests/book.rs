@@ -159,3 +159,24 @@ fn number_extraction() {
         ["0.855", "1599", "800020"]
     );
 }
+
+#[test]
+fn no_code_line_is_wider_than_a_page() {
+    // At 1,280 pixels, mdBook shows about 88 characters of a code block before it scrolls. Lines
+    // rustdoc hides (`# ...`) are shown only on request, and a program's output is what it is.
+    for name in chapter_files() {
+        for (info, body) in blocks(&read(format!("book/src/{name}"))) {
+            if info == "text" {
+                continue;
+            }
+            for line in body.lines() {
+                let hidden = info.starts_with("rust") && (line.starts_with("# ") || line == "#");
+                let width = line.chars().count();
+                assert!(
+                    hidden || line.contains("{{#include") || width <= 88,
+                    "{name}: a {info} line of {width} characters: {line}"
+                );
+            }
+        }
+    }
+}
