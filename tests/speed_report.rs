@@ -33,7 +33,7 @@ fn figures(text: &str) -> Vec<String> {
 fn every_figure_in_the_chapters_is_in_the_results() {
     let results = read("benches/results/results.md");
     for (chapter, at_least) in [("speed.md", 8), ("speed-method.md", 30)] {
-        let quoted = figures(&read(&format!("book/src/{chapter}")));
+        let quoted = figures(&read(format!("book/src/{chapter}")));
         assert!(quoted.len() >= at_least, "{chapter}: {quoted:?}");
         for figure in quoted {
             assert!(

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::notebooks::{NOTEBOOKS, check};
+use crate::notebooks::{Kernel, NOTEBOOKS, check};
 use crate::{Result, has, run, run_quiet};
 
 /// The evcxr kernel this project's notebooks are run with.
@@ -43,7 +43,31 @@ pub fn install() -> Result<()> {
     if !listed {
         run_quiet(Command::new("evcxr_jupyter").arg("--install"))?;
     }
-    Ok(())
+    install_python_kernel()
+}
+
+/// Makes the venv of `scripts/python-venv check` (the pinned consumers of the exports, and
+/// ipykernel) Jupyter's kernel `model-persistence-python`, for the notebook of "To Python".
+fn install_python_kernel() -> Result<()> {
+    let root = crate::root();
+    let output = Command::new(root.join("scripts/python-venv"))
+        .arg("check")
+        .output()
+        .map_err(|e| format!("scripts/python-venv check: {e}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    let python = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    run_quiet(Command::new(python).args([
+        "-m",
+        "ipykernel",
+        "install",
+        "--user",
+        "--name",
+        Kernel::Python.name(),
+        "--display-name",
+        "Python (model-persistence)",
+    ]))
 }
 
 /// Runs every notebook top to bottom and checks its cells. With `refresh` the notebooks are run
@@ -66,6 +90,7 @@ pub fn run_all(root: &Path, refresh: bool) -> Result<()> {
         // start in notebooks/, which nbconvert does for a notebook given by name.
         let output = execute(
             &root.join("notebooks"),
+            notebook.kernel,
             &["--ExecutePreprocessor.record_timing=False"],
             &out_dir,
             &name,
@@ -98,14 +123,17 @@ pub fn run_all(root: &Path, refresh: bool) -> Result<()> {
     }
 }
 
-/// The command that runs the notebook `name` of `dir` top to bottom in the `rust` kernel (with
+/// The command that runs the notebook `name` of `dir` top to bottom in `kernel` (with
 /// `options`, nbconvert's further `--...` settings) and writes it, with its outputs, to `out_dir`.
-fn execute(dir: &Path, options: &[&str], out_dir: &Path, name: &str) -> Command {
+fn execute(dir: &Path, kernel: Kernel, options: &[&str], out_dir: &Path, name: &str) -> Command {
     let mut command = Command::new("jupyter");
     command
         .current_dir(dir)
         .args(["nbconvert", "--to", "notebook", "--execute"])
-        .arg("--ExecutePreprocessor.kernel_name=rust")
+        .arg(format!(
+            "--ExecutePreprocessor.kernel_name={}",
+            kernel.name()
+        ))
         .arg("--ExecutePreprocessor.timeout=1800")
         .args(options)
         .arg("--output-dir")
@@ -174,7 +202,7 @@ fn time_first_cell(root: &Path, source: &str) -> Result<f64> {
     });
     fs::write(dir.join(&name), notebook.to_string()).map_err(|e| e.to_string())?;
     let out = std::env::temp_dir().join(format!("first-cell-out-{}", std::process::id()));
-    let ran = execute(&dir, &[], &out, &name)
+    let ran = execute(&dir, Kernel::Rust, &[], &out, &name)
         .output()
         .map_err(|e| format!("jupyter nbconvert: {e}"));
     let _ = fs::remove_file(dir.join(&name));

@@ -21,8 +21,35 @@ use serde_json::{Value, json};
 
 use crate::markdown::{Piece, expand_includes, pieces};
 
-/// One notebook: its file name without `.ipynb`, its title, the chapters it is made of, and the
-/// crate's features its first cell turns on beyond the book's default set.
+/// The language of a notebook's code cells: Rust, through the evcxr kernel, or Python.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernel {
+    /// evcxr's `rust` kernel: the chapters' `rust` blocks become the code cells.
+    Rust,
+    /// ipykernel, in the venv of `scripts/python-venv check`: the `python` blocks do.
+    Python,
+}
+
+impl Kernel {
+    /// The kernel's name, as `jupyter kernelspec list` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Rust => "rust",
+            Kernel::Python => "model-persistence-python",
+        }
+    }
+
+    /// The info string of the chapters' blocks that become code cells.
+    fn block(self) -> &'static str {
+        match self {
+            Kernel::Rust => "rust",
+            Kernel::Python => "python",
+        }
+    }
+}
+
+/// One notebook: its file name without `.ipynb`, its title, the chapters it is made of, the
+/// crate's features its first cell turns on beyond the book's default set, and its kernel.
 pub struct Notebook {
     /// The file name without `.ipynb`.
     pub stem: &'static str,
@@ -30,10 +57,12 @@ pub struct Notebook {
     about: &'static str,
     chapters: &'static [&'static str],
     features: &'static [&'static str],
+    /// The language of its code cells.
+    pub kernel: Kernel,
 }
 
 /// Every notebook, in order.
-pub const NOTEBOOKS: [Notebook; 4] = [
+pub const NOTEBOOKS: [Notebook; 5] = [
     Notebook {
         stem: "01-pickle-way",
         title: "The pickle way: steps 1 to 7",
@@ -49,6 +78,7 @@ pub const NOTEBOOKS: [Notebook; 4] = [
             "step7-load.md",
         ],
         features: &[],
+        kernel: Kernel::Rust,
     },
     Notebook {
         stem: "02-joblib-way",
@@ -57,6 +87,7 @@ pub const NOTEBOOKS: [Notebook; 4] = [
                 data for which compression pays.",
         chapters: &["joblib.md"],
         features: &[],
+        kernel: Kernel::Rust,
     },
     Notebook {
         stem: "03-going-further",
@@ -65,6 +96,7 @@ pub const NOTEBOOKS: [Notebook; 4] = [
                 linfa models, and what a model file says about itself.",
         chapters: &["pictures.md", "going-further.md", "large-arrays.md"],
         features: &[],
+        kernel: Kernel::Rust,
     },
     Notebook {
         stem: "04-from-python",
@@ -79,6 +111,16 @@ pub const NOTEBOOKS: [Notebook; 4] = [
             "to-python.md",
         ],
         features: &["python"],
+        kernel: Kernel::Rust,
+    },
+    Notebook {
+        stem: "05-to-python-in-python",
+        title: "To Python, on the Python side",
+        about: "The model our command line wrote as skops, ONNX and safetensors files, loaded \
+                in Python by skops and scikit-learn, onnxruntime and safetensors.",
+        chapters: &["to-python.md"],
+        features: &[],
+        kernel: Kernel::Python,
     },
 ];
 
@@ -147,17 +189,30 @@ fn without_comment(line: &str) -> &str {
     code.trim()
 }
 
-/// The setup cell shown in `book/src/notebooks.md`, and the paragraph after it.
+/// The setup cell of the Rust notebooks shown in `book/src/notebooks.md`, and the paragraph
+/// after it (what `tests/notebooks.rs` checks).
+#[allow(dead_code)]
 pub fn setup(root: &Path) -> (String, String) {
+    setup_of(root, Kernel::Rust)
+}
+
+/// The setup cell of a notebook of `kernel` in `book/src/notebooks.md`: the block with the
+/// `:dep` line for Rust, the `python` block for Python; and the paragraph after it.
+fn setup_of(root: &Path, kernel: Kernel) -> (String, String) {
     let chapter = read(root, "book/src/notebooks.md");
     let mut pieces = pieces(&chapter).into_iter();
     let code = pieces
         .by_ref()
         .find_map(|p| match p {
-            Piece::Block(_, body) if body.lines().any(|l| l.starts_with(":dep ")) => Some(body),
+            Piece::Block(info, body) if kernel == Kernel::Python && info == "python" => Some(body),
+            Piece::Block(_, body)
+                if kernel == Kernel::Rust && body.lines().any(|l| l.starts_with(":dep ")) =>
+            {
+                Some(body)
+            }
             _ => None,
         })
-        .expect("notebooks.md shows the first cell, with its :dep line");
+        .expect("notebooks.md shows each kind of notebook's first cell");
     let note = pieces
         .find_map(|p| match p {
             Piece::Text(text) => Some(text),
@@ -191,7 +246,7 @@ fn setup_code(code: &str, notebook: &Notebook) -> String {
 
 /// The first code cell of `notebook`, as the generator writes it.
 pub fn first_cell(root: &Path, notebook: &Notebook) -> String {
-    setup_code(&setup(root).0, notebook)
+    setup_code(&setup_of(root, notebook.kernel).0, notebook)
 }
 
 impl Notebook {
@@ -204,16 +259,30 @@ impl Notebook {
 
 /// The cells of `notebook`, generated from the book.
 fn cells(root: &Path, notebook: &Notebook) -> Vec<Cell> {
-    let (setup_code, setup_note) = setup(root);
+    let (setup_code, setup_note) = setup_of(root, notebook.kernel);
     let setup_code = self::setup_code(&setup_code, notebook);
+    let how = match notebook.kernel {
+        Kernel::Rust => {
+            "**To run it** you need Jupyter and the Rust kernel, evcxr: `pip install \
+             jupyterlab`, then `cargo install --locked evcxr_jupyter@0.22.0` (5 to 11 minutes) \
+             and `evcxr_jupyter --install`. Start `jupyter lab` in the repository, open this \
+             notebook from `notebooks/`, pick the kernel named **Rust** (Kernel, Change Kernel) \
+             and run the cells in order."
+        }
+        Kernel::Python => {
+            "**To run it** you need Jupyter and a Python with the packages of \
+             `scripts/requirements-python-check.txt`: `scripts/python-venv check` makes such a \
+             venv and prints its python, and `PYTHON -m ipykernel install --user --name \
+             model-persistence-python` (with that python) makes it a kernel. Start `jupyter \
+             lab` in the repository, open this notebook from `notebooks/`, pick that kernel \
+             (Kernel, Change Kernel) and run the cells in order; the first one runs our command \
+             line, so it needs the Rust toolchain too."
+        }
+    };
     let mut cells = vec![
         Cell::Markdown(format!(
-            "# {}\n\n{}\n\n**To run it** you need Jupyter and the Rust kernel, evcxr: `pip \
-             install jupyterlab`, then `cargo install --locked evcxr_jupyter@0.22.0` (5 to 11 \
-             minutes) and `evcxr_jupyter --install`. Start `jupyter lab` in the repository, \
-             open this notebook from `notebooks/`, pick the kernel named **Rust** (Kernel, \
-             Change Kernel) and run the cells in order.\n\nThe text and the code come from the \
-             book's chapters ({}), which `cargo test` runs as doc-tests; this notebook is \
+            "# {}\n\n{}\n\n{how}\n\nThe text and the code come from the book's chapters \
+             ({}), which `cargo test` and `scripts/python-check` run; this notebook is \
              generated from them.",
             notebook.title,
             notebook.about,
@@ -233,14 +302,19 @@ fn cells(root: &Path, notebook: &Notebook) -> Vec<Cell> {
     ];
     let mut ran = HashSet::new();
     for chapter in notebook.chapters {
-        cells.extend(chapter_cells(root, chapter, &mut ran));
+        cells.extend(chapter_cells(root, chapter, notebook.kernel, &mut ran));
     }
     cells
 }
 
 /// The cells one chapter gives: its prose and headings as Markdown cells, its Rust blocks as
 /// code cells, each with what the book says it prints.
-fn chapter_cells(root: &Path, chapter: &str, ran: &mut HashSet<String>) -> Vec<Cell> {
+fn chapter_cells(
+    root: &Path,
+    chapter: &str,
+    kernel: Kernel,
+    ran: &mut HashSet<String>,
+) -> Vec<Cell> {
     let text = expand_includes(
         &read(root, &format!("book/src/{chapter}")),
         &root.join("book/src"),
@@ -262,10 +336,15 @@ fn chapter_cells(root: &Path, chapter: &str, ran: &mut HashSet<String>) -> Vec<C
                 last_code = None;
             }
             Piece::Text(prose) => markdown.push(notebook_links(&prose)),
-            Piece::Block(info, body) if info == "rust" => {
+            Piece::Block(info, body) if info == kernel.block() => {
                 flush(&mut markdown, &mut cells);
+                // Python has no hidden lines: a `#` starts a comment.
+                let source = match kernel {
+                    Kernel::Rust => code_cell(&body, ran),
+                    Kernel::Python => body.trim_end().to_string(),
+                };
                 cells.push(Cell::Code {
-                    source: code_cell(&body, ran),
+                    source,
                     chapter: chapter.to_string(),
                     prints: None,
                 });
@@ -292,7 +371,8 @@ fn chapter_cells(root: &Path, chapter: &str, ran: &mut HashSet<String>) -> Vec<C
     flush(&mut markdown, &mut cells);
     assert!(
         cells.iter().any(|c| matches!(c, Cell::Code { .. })),
-        "{chapter}: no Rust block for the notebook"
+        "{chapter}: no {} block for the notebook",
+        kernel.block()
     );
     cells
 }
@@ -329,7 +409,8 @@ pub fn source_text(cell: &Value) -> String {
 
 /// The notebook JSON for `cells`, keeping the outputs of `old`'s code cells whose source is
 /// unchanged, and `old`'s notebook metadata (the kernel fills in its language).
-fn notebook_json(stem: &str, cells: &[Cell], old: Option<&Value>) -> Value {
+fn notebook_json(notebook: &Notebook, cells: &[Cell], old: Option<&Value>) -> Value {
+    let stem = notebook.stem;
     let mut old_outputs: BTreeMap<String, Vec<(Value, Value)>> = BTreeMap::new();
     if let Some(old) = old {
         for cell in old["cells"].as_array().into_iter().flatten().rev() {
@@ -375,19 +456,29 @@ fn notebook_json(stem: &str, cells: &[Cell], old: Option<&Value>) -> Value {
             }
         })
         .collect();
-    let metadata = old.map(|o| o["metadata"].clone()).unwrap_or_else(|| {
-        json!({
-            "kernelspec": { "display_name": "Rust", "language": "rust", "name": "rust" },
-            "language_info": {
-                "codemirror_mode": "rust",
-                "file_extension": ".rs",
-                "mimetype": "text/rust",
-                "name": "Rust",
-                "pygment_lexer": "rust",
-                "version": ""
-            }
-        })
-    });
+    let metadata = old
+        .map(|o| o["metadata"].clone())
+        .unwrap_or_else(|| match notebook.kernel {
+            Kernel::Python => json!({
+                "kernelspec": {
+                    "display_name": "Python (model-persistence)",
+                    "language": "python",
+                    "name": Kernel::Python.name()
+                },
+                "language_info": { "name": "python" }
+            }),
+            Kernel::Rust => json!({
+                "kernelspec": { "display_name": "Rust", "language": "rust", "name": "rust" },
+                "language_info": {
+                    "codemirror_mode": "rust",
+                    "file_extension": ".rs",
+                    "mimetype": "text/rust",
+                    "name": "Rust",
+                    "pygment_lexer": "rust",
+                    "version": ""
+                }
+            }),
+        });
     json!({ "cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5 })
 }
 
@@ -428,7 +519,7 @@ pub fn generate(root: &Path) -> Vec<(&'static Notebook, Value, bool)> {
             let old: Option<Value> = fs::read_to_string(&path)
                 .ok()
                 .map(|text| serde_json::from_str(&text).expect("a committed notebook is JSON"));
-            let new = notebook_json(notebook.stem, &cells(root, notebook), old.as_ref());
+            let new = notebook_json(notebook, &cells(root, notebook), old.as_ref());
             let same = old.is_some_and(|old| comparable(&old) == comparable(&new));
             (notebook, new, same)
         })
