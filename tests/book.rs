@@ -163,7 +163,8 @@ fn number_extraction() {
 #[test]
 fn no_code_line_is_wider_than_a_page() {
     // At 1,280 pixels, mdBook shows about 88 characters of a code block before it scrolls. Lines
-    // rustdoc hides (`# ...`) are shown only on request, and a program's output is what it is.
+    // rustdoc hides (`# ...`) are shown only on request, and the lines of a program's output wrap
+    // (`book/theme/fit.css`).
     for name in chapter_files() {
         for (info, body) in blocks(&read(format!("book/src/{name}"))) {
             if info == "text" {

@@ -12,6 +12,11 @@
 //! | `PK\x03\x04` | skops zip | `skops.rs` |
 //! | `\x80` (PROTO) | pickle, or uncompressed joblib | `pickle.rs` |
 //! | `\x78`, `\x1f\x8b`, `BZ`, `\x5d\x00`, `\xfd7zXZ`, `\x04\x22\x4d\x18` | compressed joblib | `joblib.rs`, then `pickle.rs` |
+//! | `ZF` | joblib before 0.10 | named and refused (`joblib.rs`) |
+//! | any other pickle opcode | protocol 0 or 1 | named and refused (`pickle.rs`) |
+//!
+//! Everything a read holds is bounded: a file's data by [`Limits::max_bytes`], the memory its
+//! objects take by [`Limits::memory_budget`].
 //!
 //! Python's own `pickle.load` calls whatever a file names. Here a pickle is read by a machine that
 //! knows the opcodes but calls nothing: a global off a short allowlist is refused by name

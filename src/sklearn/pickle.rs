@@ -1,4 +1,5 @@
-//! The pickle machine: reads pickles of protocols 2 to 5 without running anything.
+//! The pickle machine: reads pickles of protocols 2 to 5 without running anything, and scans
+//! those of protocols 0 and 1 far enough to name what they call.
 //!
 //! Python's `pickle.load` is a small stack machine whose GLOBAL and REDUCE opcodes import and
 //! call whatever the file names: `posix.system` as readily as `numpy.dtype`. This one is written
