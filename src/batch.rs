@@ -90,37 +90,30 @@ impl Columns {
         }
         for &index in &self.source {
             let field = record[index].trim_ascii();
-            let column = || (index + 1, self.names.get(index).cloned());
-            let value = match parse_float(field) {
-                Some(value) if value.is_finite() => value,
-                _ if field.is_empty() => {
-                    let (column, name) = column();
-                    return Err(ErrorKind::EmptyField { line, column, name }.into());
-                }
-                Some(_) => {
-                    let (column, name) = column();
-                    let text = String::from_utf8_lossy(field).into_owned();
-                    let kind = ErrorKind::NotFinite {
-                        line,
-                        column,
-                        name,
-                        text,
-                    };
-                    return Err(kind.into());
-                }
-                None => {
-                    let (column, name) = column();
-                    let text = String::from_utf8_lossy(field).into_owned();
-                    let kind = ErrorKind::NotANumber {
-                        line,
-                        column,
-                        name,
-                        text,
-                    };
-                    return Err(kind.into());
-                }
+            let parsed = parse_float(field);
+            if let Some(value) = parsed.filter(|v| v.is_finite()) {
+                block.push(value);
+                continue;
+            }
+            // The one field that is not a finite number, named by its line and column.
+            let (column, name) = (index + 1, self.names.get(index).cloned());
+            let text = String::from_utf8_lossy(field).into_owned();
+            let kind = match parsed {
+                _ if field.is_empty() => ErrorKind::EmptyField { line, column, name },
+                Some(_) => ErrorKind::NotFinite {
+                    line,
+                    column,
+                    name,
+                    text,
+                },
+                None => ErrorKind::NotANumber {
+                    line,
+                    column,
+                    name,
+                    text,
+                },
             };
-            block.push(value);
+            return Err(kind.into());
         }
         Ok(())
     }

@@ -172,7 +172,7 @@ fn the_chapter_gives_the_corpus_and_the_limits_as_they_are() {
     let readme = common::read("README.md");
     for phrase in [
         format!("holds {count} files that"),
-        format!("at most {MEMORY_PER_BYTE} bytes of memory"),
+        format!("held to {MEMORY_PER_BYTE} bytes of"),
         format!(
             "more than {}",
             mib(Limits::default().memory_budget(u64::MAX))

@@ -97,7 +97,13 @@ pub(crate) fn decompress(
     let mut out = Vec::new();
     let mut rest = bytes;
     while !rest.is_empty() {
+        let before = rest.len();
         rest = one_stream(rest, compressor, limit, &mut out).map_err(corrupt)?;
+        if rest.len() == before {
+            // A decoder that takes nothing would be asked again forever.
+            let stuck = std::io::Error::other("a stream that ends where it starts");
+            return Err(corrupt(stuck));
+        }
         if out.len() as u64 > limit {
             return Err(SklearnProblem::TooLarge { limit });
         }

@@ -53,7 +53,8 @@ pub const ARTICLE_JOBLIB: &[u8] =
 
 /// The most bytes of pickle or skops data a file may hold, decompressed: 8 MiB. A linear model
 /// of n features takes about 8n bytes (`coef_` in float64), so this is room for about a million
-/// features, or half a million with their names; a file that inflates past it is refused before
+/// features (the memory budget, [`Limits::memory_budget`], lets about 150,000 of them carry names,
+/// each a string of its own); a file that inflates past it is refused before
 /// the rest is read. A caller with a larger model raises it with [`Limits`].
 pub const MAX_BYTES: u64 = 8 << 20;
 
@@ -105,7 +106,8 @@ impl Limits {
     /// The most memory reading `len` bytes of pickle or skops data may take:
     /// [`MEMORY_PER_BYTE`] for each of them, but at most [`MEMORY_PER_LIMIT_BYTE`] for each byte
     /// of [`max_bytes`](Limits::max_bytes), plus [`MEMORY_ALLOWANCE`]. Past it, a file is refused
-    /// before it takes more; by default no read takes more than 36 MiB.
+    /// before it takes more. By default what a read builds is held to 36 MiB; with the file's data
+    /// beside it, no hostile file of the test corpus takes more than 64 MiB in all.
     ///
     /// ```
     /// use model_persistence::sklearn::Limits;
