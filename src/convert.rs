@@ -121,20 +121,47 @@ pub fn load_with(path: impl AsRef<Path>, limits: Limits) -> Result<Linear> {
     let (mut file, len) = open_bounded(path, MAX_FILE_BYTES)?;
     if starts_with_magic(&mut file).map_err(|e| Error::io(path, e))? {
         let loaded = layout::decode_from::<Model, _>(file, len, MAX_PAYLOAD_BYTES);
-        let loaded = loaded.map_err(|e| e.at(path))?;
-        return Ok(Linear {
-            model: loaded.model,
-            metadata: loaded.header.metadata.clone(),
-            origin: Origin::Ours(loaded.header),
-        });
+        return Ok(ours(loaded.map_err(|e| e.at(path))?));
     }
     let bytes = sklearn::read_whole(file, len, path, limits)?;
-    if !sklearn::looks_like(&bytes) && export::looks_like_exported(&bytes) {
-        return export::decode(&bytes).map_err(|e| e.at(path));
+    theirs(&bytes, limits).map_err(|e| e.at(path))
+}
+
+/// [`load_with`] from `bytes`, a whole file of any kind that [`load`] reads, held in memory (as
+/// an object downloaded from a store is).
+///
+/// ```
+/// use model_persistence::convert;
+/// use model_persistence::sklearn::{ARTICLE_PICKLE, Limits};
+///
+/// let linear = convert::from_bytes(ARTICLE_PICKLE, Limits::default())?;
+/// assert_eq!(linear.model.params().len(), 13);
+/// # Ok::<(), model_persistence::Error>(())
+/// ```
+pub fn from_bytes(bytes: &[u8], limits: Limits) -> Result<Linear> {
+    if bytes.starts_with(&MAGIC) {
+        return layout::decode::<Model>(bytes, MAX_PAYLOAD_BYTES).map(ours);
     }
-    let python = sklearn::decode_with(&bytes, limits).map_err(|e| e.at(path))?;
+    theirs(bytes, limits)
+}
+
+/// The linear model of a checked model file of this crate.
+fn ours(loaded: layout::Loaded<Model>) -> Linear {
+    Linear {
+        model: loaded.model,
+        metadata: loaded.header.metadata.clone(),
+        origin: Origin::Ours(loaded.header),
+    }
+}
+
+/// The linear model of the bytes of a file that is not ours: scikit-learn's, or an export.
+fn theirs(bytes: &[u8], limits: Limits) -> Result<Linear> {
+    if !sklearn::looks_like(bytes) && export::looks_like_exported(bytes) {
+        return export::decode(bytes);
+    }
+    let python = sklearn::decode_with(bytes, limits)?;
     Ok(Linear {
-        model: python.model().map_err(|e| e.at(path))?,
+        model: python.model()?,
         metadata: python.metadata(),
         origin: Origin::Sklearn(python),
     })
@@ -170,17 +197,42 @@ fn starts_with_magic(file: &mut File) -> std::io::Result<bool> {
 /// ```
 pub fn save(linear: &Linear, path: impl AsRef<Path>, target: Option<Target>) -> Result<u64> {
     let path = path.as_ref();
-    let target = target
-        .or_else(|| Target::for_path(path))
-        .ok_or_else(|| Error::from(ErrorKind::UnknownExtension).at(path))?;
+    let target = target_for(path, target)?;
     match target {
         Target::Ours(codec) => save_with(&linear.model, &linear.metadata, path, codec),
-        Target::Python(format) => {
-            let bytes = export::encode(linear, format).map_err(|e| e.at(path))?;
+        Target::Python(_) => {
+            let bytes = to_bytes(linear, target).map_err(|e| e.at(path))?;
             write_atomically(path, true, |file| {
                 std::io::Write::write_all(file, &bytes)?;
                 Ok(bytes.len() as u64)
             })
         }
+    }
+}
+
+/// The target [`save`] writes to `path`: `target` if given, else the one `path`'s extension
+/// names.
+pub(crate) fn target_for(path: &Path, target: Option<Target>) -> Result<Target> {
+    target
+        .or_else(|| Target::for_path(path))
+        .ok_or_else(|| Error::from(ErrorKind::UnknownExtension).at(path))
+}
+
+/// The bytes of the file [`save`] writes for `linear` as `target`.
+///
+/// ```
+/// use model_persistence::convert::{self, Target};
+/// use model_persistence::prelude::*;
+/// use model_persistence::sklearn::{ARTICLE_PICKLE, Limits};
+///
+/// let linear = convert::from_bytes(ARTICLE_PICKLE, Limits::default())?;
+/// let bytes = convert::to_bytes(&linear, Target::Ours(Codec::Bincode))?;
+/// assert_eq!(convert::from_bytes(&bytes, Limits::default())?.model, linear.model);
+/// # Ok::<(), Error>(())
+/// ```
+pub fn to_bytes(linear: &Linear, target: Target) -> Result<Vec<u8>> {
+    match target {
+        Target::Ours(codec) => layout::encode(&linear.model, &linear.metadata, codec),
+        Target::Python(format) => export::encode(linear, format),
     }
 }

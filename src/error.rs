@@ -343,6 +343,11 @@ pub enum ErrorKind {
     #[error("{0}")]
     Export(crate::export::ExportProblem),
 
+    /// An object store could not read or write a model at a URL.
+    #[cfg(feature = "store")]
+    #[error("{0}")]
+    Store(crate::store::StoreProblem),
+
     /// plotters could not lay out or write a figure.
     #[error("cannot draw the figure: {0}")]
     Draw(#[source] Box<dyn std::error::Error + Send + Sync>),

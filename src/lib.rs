@@ -20,6 +20,8 @@ pub mod rng;
 #[cfg(feature = "python")]
 pub mod sklearn;
 pub mod split;
+#[cfg(feature = "store")]
+pub mod store;
 pub mod train;
 
 pub use error::{BadSplit, Corruption, Error, ErrorKind, Result};

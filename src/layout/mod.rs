@@ -90,6 +90,9 @@ pub struct Header {
     pub payload_bytes: u64,
     /// The checksum, as 16 hexadecimal digits.
     pub checksum: String,
+    /// Whether every byte was read and matched the checksum: false when only the header and the
+    /// descriptor were (`store::inspect`).
+    pub verified: bool,
     /// What the writer said about the model.
     pub metadata: Metadata,
 }
@@ -288,6 +291,27 @@ pub(crate) fn verify_from<R: Read>(input: R, len: u64) -> Result<Header> {
     Ok(opened.header(len, checksum))
 }
 
+/// How many bytes at the start of a file of `len` bytes hold its fixed header and descriptor,
+/// from its first [`FIXED_LEN`] bytes (or all of them, if fewer): what a ranged read fetches.
+pub(crate) fn head_len(first: &[u8], len: u64) -> Result<u64> {
+    let fixed = Fixed::parse(first, len, MAX_PAYLOAD_BYTES)?;
+    Ok(FIXED_LEN as u64 + u64::from(fixed.descriptor_len))
+}
+
+/// What the fixed header and descriptor in `head` say about a file of `len` bytes whose last
+/// eight bytes are `stored`, checked as far as they go. The payload is not read, so the checksum
+/// is the stored one, not verified.
+pub(crate) fn peek(head: &[u8], len: u64, stored: [u8; CHECKSUM_LEN]) -> Result<Header> {
+    let fixed = Fixed::parse(head, len, MAX_PAYLOAD_BYTES)?;
+    let descriptor = head.get(FIXED_LEN..FIXED_LEN + fixed.descriptor_len as usize);
+    let Some(descriptor) = descriptor else {
+        return Err(Corruption::Descriptor(serde::de::Error::custom("cut short")).into());
+    };
+    let mut header = Opened::new(fixed, descriptor)?.header(len, u64::from_le_bytes(stored));
+    header.verified = false;
+    Ok(header)
+}
+
 /// A model file's bytes, checked, with where its run of `f64` values lies: what a mapping shows.
 pub(crate) struct View {
     /// What the file says about itself.
@@ -360,6 +384,7 @@ impl Opened {
             stored_bytes: self.fixed.stored_len,
             payload_bytes: self.fixed.decoded_len,
             checksum: format!("{checksum:016x}"),
+            verified: true,
             metadata: self.descriptor.metadata,
         }
     }
@@ -475,7 +500,12 @@ impl std::fmt::Display for Header {
             "size          {} bytes; payload {} bytes stored, {} decoded",
             self.file_bytes, self.stored_bytes, self.payload_bytes
         )?;
-        write!(f, "checksum      xxh3-64 {} (verified)", self.checksum)?;
+        let verified = if self.verified {
+            "verified"
+        } else {
+            "as stored, not verified: the payload was not read"
+        };
+        write!(f, "checksum      xxh3-64 {} ({verified})", self.checksum)?;
         write!(f, "{}", self.metadata)
     }
 }
