@@ -54,6 +54,8 @@ pub enum Target {
     Ours(Codec),
     /// A file that Python reads.
     Python(Format),
+    /// An MLflow model directory ([`crate::mlflow`]).
+    Mlflow,
 }
 
 impl Target {
@@ -69,9 +71,12 @@ impl Target {
 impl std::str::FromStr for Target {
     type Err = Error;
 
-    /// Reads a codec's name (`bincode`, `bincode+zstd`, `json`) or a format's (`skops`, `onnx`,
-    /// `safetensors`).
+    /// Reads a codec's name (`bincode`, `bincode+zstd`, `json`), a format's (`skops`, `onnx`,
+    /// `safetensors`) or `mlflow`.
     fn from_str(text: &str) -> Result<Target> {
+        if text == "mlflow" {
+            return Ok(Target::Mlflow);
+        }
         let codec = Codec::ALL.into_iter().find(|c| c.name() == text);
         let format = Format::ALL.into_iter().find(|f| f.extension() == text);
         (codec.map(Target::Ours))
@@ -200,6 +205,7 @@ pub fn save(linear: &Linear, path: impl AsRef<Path>, target: Option<Target>) -> 
     let target = target_for(path, target)?;
     match target {
         Target::Ours(codec) => save_with(&linear.model, &linear.metadata, path, codec),
+        Target::Mlflow => crate::mlflow::save(linear, path),
         Target::Python(_) => {
             let bytes = to_bytes(linear, target).map_err(|e| e.at(path))?;
             write_atomically(path, true, |file| {
@@ -218,7 +224,8 @@ pub(crate) fn target_for(path: &Path, target: Option<Target>) -> Result<Target> 
         .ok_or_else(|| Error::from(ErrorKind::UnknownExtension).at(path))
 }
 
-/// The bytes of the file [`save`] writes for `linear` as `target`.
+/// The bytes of the file [`save`] writes for `linear` as `target` (an MLflow directory is
+/// several files: [`crate::mlflow::files`]).
 ///
 /// ```
 /// use model_persistence::convert::{self, Target};
@@ -234,5 +241,8 @@ pub fn to_bytes(linear: &Linear, target: Target) -> Result<Vec<u8>> {
     match target {
         Target::Ours(codec) => layout::encode(&linear.model, &linear.metadata, codec),
         Target::Python(format) => export::encode(linear, format),
+        Target::Mlflow => Err(Error::encode(std::io::Error::other(
+            "an MLflow model is a folder of files (mlflow::files), not one file",
+        ))),
     }
 }

@@ -299,7 +299,7 @@ pub enum ErrorKind {
     UnknownExtension,
     /// A name that is neither a codec's nor an export format's, where either is accepted.
     #[error(
-        "unknown format {0:?}: expected bincode, bincode+zstd, json, skops, onnx or safetensors"
+        "unknown format {0:?}: expected bincode, bincode+zstd, json, skops, onnx, safetensors or mlflow"
     )]
     UnknownTargetName(String),
     /// The decoded payload would exceed the allowed size.

@@ -13,6 +13,8 @@ pub mod evaluate;
 pub mod export;
 pub mod layout;
 pub mod mapped;
+#[cfg(feature = "python")]
+pub mod mlflow;
 pub mod persist;
 pub mod plot;
 pub mod prelude;

@@ -1,5 +1,6 @@
 //! `model-persistence`: run the article end to end; inspect, predict with or convert a model file,
-//! one of ours or one that scikit-learn wrote (pickle, joblib, skops), told apart by content.
+//! one of ours or one that scikit-learn wrote (pickle, joblib, skops), told apart by content, on
+//! this machine or at a URL of an object store (`s3://`, `file://`, `memory://`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,8 +11,10 @@ use model_persistence::article::{Options, run};
 use model_persistence::batch::predict_file;
 use model_persistence::convert::{self, Origin, Target};
 use model_persistence::persist::inspect;
+use model_persistence::convert::Linear;
 use model_persistence::sklearn::{Limits, MAX_BYTES};
 use model_persistence::split::TestSize;
+use model_persistence::store::{self, Location, Mode, is_url};
 use model_persistence::{Error, ErrorKind};
 
 /// Train the article's linear regression on the wine data, save it the pickle way, the joblib
@@ -66,8 +69,9 @@ enum Command {
     /// Verify a model file (ours, or a scikit-learn pickle, joblib or skops file) and print what
     /// it says about the model.
     Inspect {
-        /// The model file.
-        file: PathBuf,
+        /// The model file: a path, or a URL (s3://bucket/key, file:///path); a model file of
+        /// ours at a URL is described from its header alone, with ranged reads.
+        file: String,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -77,8 +81,8 @@ enum Command {
     /// Load a linear model (from any file `inspect` reads) and print one prediction per row of a
     /// CSV file.
     Predict {
-        /// The model file.
-        file: PathBuf,
+        /// The model file: a path, or a URL (s3://bucket/key, file:///path).
+        file: String,
         /// CSV rows of features, or - for standard input. With a header, columns are matched
         /// to the model's features by name when the model knows them; without, by position.
         #[arg(long)]
@@ -87,16 +91,21 @@ enum Command {
         read: ReadArgs,
     },
     /// Write the linear model of IN (any file `inspect` reads) to OUT: a model file of ours,
-    /// with what IN says about it in OUT's metadata, or a skops, ONNX or safetensors file.
+    /// with what IN says about it in OUT's metadata, a skops, ONNX or safetensors file, or an
+    /// MLflow model folder.
     Convert {
-        /// The model file to read.
-        input: PathBuf,
-        /// The file to write, replaced atomically if it exists.
-        output: PathBuf,
-        /// bincode, bincode+zstd, json, skops, onnx or safetensors (by default, from OUT's
-        /// extension).
+        /// The model file to read: a path or a URL.
+        input: String,
+        /// The file to write, replaced atomically if it exists: a path or a URL (s3://bucket/key),
+        /// a folder for --format mlflow.
+        output: String,
+        /// bincode, bincode+zstd, json, skops, onnx, safetensors or mlflow (by default, from
+        /// OUT's extension).
         #[arg(long)]
         format: Option<Target>,
+        /// Refuse to replace an object that is already at OUT's URL.
+        #[arg(long)]
+        create_only: bool,
         #[command(flatten)]
         read: ReadArgs,
     },
@@ -123,8 +132,16 @@ fn main() -> ExitCode {
             input,
             output,
             format,
+            create_only,
             read,
-        }) => convert_file(input, output, format, read.limits()).and_then(print),
+        }) => {
+            if create_only && !is_url(&output) {
+                eprintln!("error: --create-only is for an OUT that is a URL (s3://bucket/key)");
+                return ExitCode::from(2);
+            }
+            let mode = if create_only { Mode::Create } else { Mode::Overwrite };
+            convert_file(input, output, format, mode, read.limits()).and_then(print)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -173,10 +190,22 @@ fn is_usage(err: &Error) -> bool {
     )
 }
 
-fn inspect_file(file: PathBuf, json: bool, limits: Limits) -> Result<String, Error> {
+fn inspect_file(file: String, json: bool, limits: Limits) -> Result<String, Error> {
+    // A model file of ours in a store is described from its header: three small ranged reads.
+    if is_url(&file) {
+        let at = Location::parse(&file)?;
+        match store::inspect(&at) {
+            Ok(header) if json => return Ok(to_json(&header)),
+            Ok(header) => return Ok(format!("file          {file}\n{header}")),
+            Err(err) if !matches!(err.kind(), ErrorKind::NotAModel | ErrorKind::Empty) => {
+                return Err(err);
+            }
+            Err(_) => {}
+        }
+    }
     // A linear model is decoded whole, so every byte is checked; a model file of ours holding
     // another type is verified as far as it can be without knowing it.
-    let report = match convert::load_with(&file, limits) {
+    let report = match load(&file, limits) {
         Ok(linear) => match linear.origin {
             Origin::Ours(header) if json => to_json(&header),
             Origin::Ours(header) => header.to_string(),
@@ -190,7 +219,7 @@ fn inspect_file(file: PathBuf, json: bool, limits: Limits) -> Result<String, Err
                 )
             }
         },
-        Err(err) if matches!(err.kind(), ErrorKind::WrongType { .. }) => {
+        Err(err) if matches!(err.kind(), ErrorKind::WrongType { .. }) && !is_url(&file) => {
             let header = inspect(&file)?;
             if json {
                 to_json(&header)
@@ -203,29 +232,42 @@ fn inspect_file(file: PathBuf, json: bool, limits: Limits) -> Result<String, Err
     Ok(if json {
         report
     } else {
-        format!("file          {}\n{report}", file.display())
+        format!("file          {file}\n{report}")
     })
+}
+
+/// The linear model in the file at `file`, a path or a URL.
+fn load(file: &str, limits: Limits) -> Result<Linear, Error> {
+    if is_url(file) {
+        Ok(store::read(&Location::parse(file)?, limits)?.0)
+    } else {
+        convert::load_with(file, limits)
+    }
 }
 
 /// Predicts the rows of `input` (`-` for standard input) and prints them as they come, so a
 /// file of any length takes the same memory.
-fn predict_rows(file: PathBuf, input: PathBuf, limits: Limits) -> Result<(), Error> {
-    let linear = convert::load_with(&file, limits)?;
+fn predict_rows(file: String, input: PathBuf, limits: Limits) -> Result<(), Error> {
+    let linear = load(&file, limits)?;
     let out = std::io::stdout().lock();
     predict_file(&linear.model, &linear.metadata.feature_names, &input, out).map(|_| ())
 }
 
 fn convert_file(
-    input: PathBuf,
-    output: PathBuf,
+    input: String,
+    output: String,
     target: Option<Target>,
+    mode: Mode,
     limits: Limits,
 ) -> Result<String, Error> {
-    let linear = convert::load_with(&input, limits)?;
-    let bytes = convert::save(&linear, &output, target)?;
+    let linear = load(&input, limits)?;
+    let bytes = if is_url(&output) {
+        store::write(&linear, &Location::parse(&output)?, target, mode)?.bytes
+    } else {
+        convert::save(&linear, &output, target)?
+    };
     Ok(format!(
-        "wrote {} ({bytes} bytes), {} features",
-        output.display(),
+        "wrote {output} ({bytes} bytes), {} features",
         linear.model.params().len()
     ))
 }

@@ -213,6 +213,15 @@ pub struct Version {
     pub version: Option<String>,
 }
 
+/// What a save wrote: how many bytes, and the version the store gave them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Saved {
+    /// The object's size (for an MLflow folder, the sum of its files).
+    pub bytes: u64,
+    /// The version written, for a later [`Mode::Update`].
+    pub version: Version,
+}
+
 /// What a save does when the key holds an object already.
 ///
 /// ```
@@ -224,8 +233,8 @@ pub struct Version {
 /// let first = store::save(&vec![1.0_f64], &meta, &at, Codec::Bincode, Mode::Create)?;
 /// let again = store::save(&vec![2.0_f64], &meta, &at, Codec::Bincode, Mode::Create);
 /// assert!(matches!(again.unwrap_err().kind(), ErrorKind::Store(StoreProblem::Exists)));
-/// store::save(&vec![3.0_f64], &meta, &at, Codec::Bincode, Mode::Update(first.clone()))?;
-/// let stale = store::save(&vec![4.0_f64], &meta, &at, Codec::Bincode, Mode::Update(first));
+/// store::save(&vec![3.0_f64], &meta, &at, Codec::Bincode, Mode::Update(first.version.clone()))?;
+/// let stale = store::save(&vec![4.0_f64], &meta, &at, Codec::Bincode, Mode::Update(first.version));
 /// assert!(matches!(stale.unwrap_err().kind(), ErrorKind::Store(StoreProblem::Changed)));
 /// assert_eq!(store::load::<Vec<f64>>(&at)?.0.model, vec![3.0]);
 /// # Ok::<(), Error>(())
@@ -242,7 +251,7 @@ pub enum Mode {
 }
 
 /// Writes the model file of `model` (as [`crate::persist::save_with`] writes it) to `at`, in one
-/// request, as `mode` allows; returns the version written.
+/// request, as `mode` allows; returns its size and the version written.
 ///
 /// ```
 /// use model_persistence::store::{self, Location, Mode};
@@ -261,7 +270,7 @@ pub fn save<M: Serialize + Any>(
     at: &Location,
     codec: Codec,
     mode: Mode,
-) -> Result<Version> {
+) -> Result<Saved> {
     let bytes = layout::encode(model, metadata, codec).map_err(|e| at.at(e))?;
     put(at, bytes, mode)
 }
@@ -355,7 +364,8 @@ pub fn read(at: &Location, limits: Limits) -> Result<(Linear, Version)> {
 }
 
 /// Writes `linear` to `at` as `target` says, else as the URL's extension says (as
-/// [`convert::save`] does for a path), in one request, as `mode` allows.
+/// [`convert::save`] does for a path), in one request, as `mode` allows. An MLflow model
+/// ([`Target::Mlflow`]) is a folder of objects under `at` ([`write_mlflow`]).
 ///
 /// ```
 /// use model_persistence::store::{self, Location, Mode};
@@ -374,14 +384,60 @@ pub fn write(
     at: &Location,
     target: Option<Target>,
     mode: Mode,
-) -> Result<Version> {
+) -> Result<Saved> {
     let target = convert::target_for(Path::new(at.url()), target)?;
+    if target == Target::Mlflow {
+        return write_mlflow(linear, at, mode);
+    }
     let bytes = convert::to_bytes(linear, target).map_err(|e| at.at(e))?;
     put(at, bytes, mode)
 }
 
+/// Writes the MLflow model directory of `linear` under `at`, as a folder, one object per file,
+/// `MLmodel` last, so that MLflow finds a model only once all of it is there. `mode` applies to
+/// `MLmodel`: create-only refuses a folder that holds a model already. Returns the bytes of all
+/// the files and the version of `MLmodel`.
+///
+/// ```
+/// use model_persistence::store::{self, Location, Mode};
+/// use model_persistence::convert::{self, Target};
+/// use model_persistence::sklearn::{ARTICLE_PICKLE, Limits};
+///
+/// let linear = convert::from_bytes(ARTICLE_PICKLE, Limits::default())?;
+/// let at = Location::parse("memory://doc-mlflow/wine/")?;
+/// store::write(&linear, &at, Some(Target::Mlflow), Mode::Create)?;
+/// assert!(store::write(&linear, &at, Some(Target::Mlflow), Mode::Create).is_err());
+/// # Ok::<(), model_persistence::Error>(())
+/// ```
+pub fn write_mlflow(linear: &Linear, at: &Location, mode: Mode) -> Result<Saved> {
+    let files = crate::mlflow::files(linear).map_err(|e| at.at(e))?;
+    let mlmodel = at.join("MLmodel")?;
+    if mode == Mode::Create && head(&mlmodel).is_ok() {
+        return Err(mlmodel.at(StoreProblem::Exists));
+    }
+    let mut saved = Saved {
+        bytes: 0,
+        version: Version::default(),
+    };
+    for (name, bytes) in files {
+        let file = at.join(&name)?;
+        let mode = if name == "MLmodel" { mode.clone() } else { Mode::Overwrite };
+        let written = put(&file, bytes, mode)?;
+        saved.bytes += written.bytes;
+        saved.version = written.version;
+    }
+    Ok(saved)
+}
+
+/// Whether an object is at `at`, and its size.
+fn head(at: &Location) -> Result<u64> {
+    let meta = block_on(at.store.head(&at.key))?;
+    Ok(meta.map_err(|e| at.at(problem(e)))?.size)
+}
+
 /// Puts `bytes` at `at` in one request, as `mode` allows.
-pub(crate) fn put(at: &Location, bytes: Vec<u8>, mode: Mode) -> Result<Version> {
+pub(crate) fn put(at: &Location, bytes: Vec<u8>, mode: Mode) -> Result<Saved> {
+    let len = bytes.len() as u64;
     let mode = match mode {
         Mode::Overwrite => PutMode::Overwrite,
         Mode::Create => PutMode::Create,
@@ -394,9 +450,12 @@ pub(crate) fn put(at: &Location, bytes: Vec<u8>, mode: Mode) -> Result<Version> 
     let payload = PutPayload::from(bytes);
     let written = block_on(at.store.put_opts(&at.key, payload, options))?;
     let written = written.map_err(|e| at.at(problem(e)))?;
-    Ok(Version {
-        e_tag: written.e_tag,
-        version: written.version,
+    Ok(Saved {
+        bytes: len,
+        version: Version {
+            e_tag: written.e_tag,
+            version: written.version,
+        },
     })
 }
 
