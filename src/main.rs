@@ -9,9 +9,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use model_persistence::article::{Options, run};
 use model_persistence::batch::predict_file;
+use model_persistence::convert::Linear;
 use model_persistence::convert::{self, Origin, Target};
 use model_persistence::persist::inspect;
-use model_persistence::convert::Linear;
 use model_persistence::sklearn::{Limits, MAX_BYTES};
 use model_persistence::split::TestSize;
 use model_persistence::store::{self, Location, Mode, is_url};
@@ -139,7 +139,11 @@ fn main() -> ExitCode {
                 eprintln!("error: --create-only is for an OUT that is a URL (s3://bucket/key)");
                 return ExitCode::from(2);
             }
-            let mode = if create_only { Mode::Create } else { Mode::Overwrite };
+            let mode = if create_only {
+                Mode::Create
+            } else {
+                Mode::Overwrite
+            };
             convert_file(input, output, format, mode, read.limits()).and_then(print)
         }
     };

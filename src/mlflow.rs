@@ -52,7 +52,10 @@ const SKOPS_FILE: &str = "model.skops";
 pub fn files(linear: &Linear) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files = vec![
         (ONNX_FILE.to_string(), export::encode(linear, Format::Onnx)?),
-        (SKOPS_FILE.to_string(), export::encode(linear, Format::Skops)?),
+        (
+            SKOPS_FILE.to_string(),
+            export::encode(linear, Format::Skops)?,
+        ),
         ("requirements.txt".to_string(), requirements().into_bytes()),
         ("python_env.yaml".to_string(), python_env().into_bytes()),
         ("conda.yaml".to_string(), conda().into_bytes()),
@@ -151,7 +154,9 @@ fn mlmodel(linear: &Linear, model_bytes: usize) -> Result<String> {
     let names = &linear.metadata.feature_names;
     let n = linear.model.params().len();
     let inputs = if names.is_empty() {
-        format!(r#"[{{"type": "tensor", "tensor-spec": {{"dtype": "float64", "shape": [-1, {n}]}}}}]"#)
+        format!(
+            r#"[{{"type": "tensor", "tensor-spec": {{"dtype": "float64", "shape": [-1, {n}]}}}}]"#
+        )
     } else {
         let columns: Vec<Column> = names
             .iter()

@@ -69,7 +69,10 @@ impl Location {
                 let bucket = rest.split('/').next().unwrap_or_default();
                 (s3(bucket).map_err(at)?, after_first(rest))
             }
-            "memory" => (memory(rest.split('/').next().unwrap_or_default()), after_first(rest)),
+            "memory" => (
+                memory(rest.split('/').next().unwrap_or_default()),
+                after_first(rest),
+            ),
             "file" => (Arc::new(LocalFileSystem::new()), rest),
             other => {
                 let problem = StoreProblem::BadUrl(format!("the scheme {other}:// is not read"));
@@ -78,7 +81,9 @@ impl Location {
         };
         let key = Key::parse(key).map_err(|e| at(StoreProblem::BadUrl(e.to_string()).into()))?;
         if key.as_ref().is_empty() {
-            return Err(at(StoreProblem::BadUrl("no key after the bucket".into()).into()));
+            return Err(at(
+                StoreProblem::BadUrl("no key after the bucket".into()).into()
+            ));
         }
         Ok(Location {
             store,
@@ -102,9 +107,8 @@ impl Location {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn new(store: Arc<dyn ObjectStore>, key: &str, url: &str) -> Result<Location> {
-        let key = Key::parse(key).map_err(|e| {
-            Error::from(StoreProblem::BadUrl(e.to_string())).at(Path::new(url))
-        })?;
+        let key = Key::parse(key)
+            .map_err(|e| Error::from(StoreProblem::BadUrl(e.to_string())).at(Path::new(url)))?;
         Ok(Location {
             store,
             key,
@@ -199,7 +203,9 @@ fn install_crypto() {
 fn memory(name: &str) -> Arc<dyn ObjectStore> {
     static STORES: OnceLock<Mutex<HashMap<String, Arc<InMemory>>>> = OnceLock::new();
     let stores = STORES.get_or_init(Default::default);
-    let mut stores = stores.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut stores = stores
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     stores.entry(name.to_string()).or_default().clone()
 }
 
@@ -312,7 +318,11 @@ pub fn load<M: DeserializeOwned + Any>(at: &Location) -> Result<(Loaded<M>, Vers
 /// ```
 pub fn inspect(at: &Location) -> Result<Header> {
     block_on(async {
-        let meta = at.store.head(&at.key).await.map_err(|e| at.at(problem(e)))?;
+        let meta = at
+            .store
+            .head(&at.key)
+            .await
+            .map_err(|e| at.at(problem(e)))?;
         let len = meta.size;
         let if_match = meta.e_tag.clone();
         let first = range(at, 0..len.min(FIRST_READ), &if_match).await?;
@@ -331,7 +341,9 @@ pub fn inspect(at: &Location) -> Result<Header> {
             head.extend_from_slice(&rest);
         }
         let tail = range(at, len - CHECKSUM..len, &if_match).await?;
-        let stored = tail.try_into().map_err(|_| at.at(crate::Corruption::LengthClaim))?;
+        let stored = tail
+            .try_into()
+            .map_err(|_| at.at(crate::Corruption::LengthClaim))?;
         layout::peek(&head, len, stored).map_err(|e| at.at(e))
     })?
 }
@@ -379,12 +391,7 @@ pub fn read(at: &Location, limits: Limits) -> Result<(Linear, Version)> {
 /// assert_eq!(store::inspect(&at)?.codec, Codec::Bincode);
 /// # Ok::<(), Error>(())
 /// ```
-pub fn write(
-    linear: &Linear,
-    at: &Location,
-    target: Option<Target>,
-    mode: Mode,
-) -> Result<Saved> {
+pub fn write(linear: &Linear, at: &Location, target: Option<Target>, mode: Mode) -> Result<Saved> {
     let target = convert::target_for(Path::new(at.url()), target)?;
     if target == Target::Mlflow {
         return write_mlflow(linear, at, mode);
@@ -421,7 +428,11 @@ pub fn write_mlflow(linear: &Linear, at: &Location, mode: Mode) -> Result<Saved>
     };
     for (name, bytes) in files {
         let file = at.join(&name)?;
-        let mode = if name == "MLmodel" { mode.clone() } else { Mode::Overwrite };
+        let mode = if name == "MLmodel" {
+            mode.clone()
+        } else {
+            Mode::Overwrite
+        };
         let written = put(&file, bytes, mode)?;
         saved.bytes += written.bytes;
         saved.version = written.version;
@@ -516,7 +527,10 @@ fn block_on<F: std::future::Future>(future: F) -> Result<F::Output> {
     });
     match runtime {
         Ok(runtime) => Ok(runtime.block_on(future)),
-        Err(err) => Err(Error::from(std::io::Error::new(err.kind(), err.to_string()))),
+        Err(err) => Err(Error::from(std::io::Error::new(
+            err.kind(),
+            err.to_string(),
+        ))),
     }
 }
 

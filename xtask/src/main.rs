@@ -197,7 +197,7 @@ fn split_vectors(root: &Path) -> Result<()> {
 
 /// Every check CI runs, in order, from a clean clone: formatting, lints, the README's test
 /// command, the API documentation, the book's build, the exports in their Python consumers and
-/// the notebooks in Jupyter.
+/// the notebooks in Jupyter, and the object store and MLflow against their real servers.
 fn ci(root: &Path) -> Result<()> {
     run_quiet(Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]))?;
     run(cargo().current_dir(root).args(["fmt", "--all", "--check"]))?;
@@ -205,6 +205,8 @@ fn ci(root: &Path) -> Result<()> {
         "clippy",
         "--workspace",
         "--all-targets",
+        // The tests against a real server, too.
+        "--all-features",
         "--locked",
         "--",
         "-D",
@@ -227,6 +229,8 @@ fn ci(root: &Path) -> Result<()> {
         .args(["build", "book"]))?;
     // The exports, loaded by their real consumers in Python, and the book's Python code.
     run(&mut Command::new(root.join("scripts/python-check")))?;
+    // Model files in a real S3 server (SeaweedFS) and MLflow serving what we write.
+    run(&mut Command::new(root.join("scripts/store-check")))?;
     // The notebooks, each top to bottom in Jupyter, every cell checked against the book.
     jupyter::run_all(root, false)
 }
