@@ -15,8 +15,6 @@ order, in a namespace of their own, as one script). Prints a line per check; exi
 with 1 if any fails, never skips one.
 """
 
-import contextlib
-import io
 import json
 import os
 import sys
@@ -29,6 +27,7 @@ import onnxruntime
 import safetensors
 import safetensors.numpy
 import skops.io
+from book_blocks import run_book
 from sklearn.datasets import load_wine
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import train_test_split
@@ -111,46 +110,6 @@ def check_safetensors(path, x_te, names, ours, metadata):
     check("safetensors: R² test in the metadata", float(meta.get("r2_test", "nan")) == metadata["r2_test"], meta.get("r2_test"))
 
 
-def blocks(chapter):
-    """The chapter's (python code, text it prints) pairs, in order."""
-    pairs, lines, i = [], Path(chapter).read_text().splitlines(), 0
-    while i < len(lines):
-        if lines[i].strip() == "```python":
-            end = lines.index("```", i + 1)
-            code = "\n".join(lines[i + 1:end])
-            j = end + 1
-            while j < len(lines) and not lines[j].startswith("```"):
-                j += 1
-            printed = None
-            if j < len(lines) and lines[j].strip() == "```text":
-                printed = "\n".join(lines[j + 1:lines.index("```", j + 1)])
-            pairs.append((code, printed))
-            i = end
-        i += 1
-    return pairs
-
-
-def run_book(folder, chapters):
-    """Runs the Python blocks of `chapters`, in order, in one namespace, in `folder`."""
-    pairs = [(chapter, code, printed) for chapter in chapters for code, printed in blocks(chapter)]
-    check(f"{', '.join(os.path.basename(c) for c in chapters)}: Python blocks", len(pairs) >= 3, len(pairs))
-    namespace = {}
-    os.chdir(folder)
-    for number, (chapter, code, printed) in enumerate(pairs, 1):
-        out = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(out):
-                exec(compile(code, f"{chapter} block {number}", "exec"), namespace)
-        except Exception as err:  # a failing block is a failed check, reported with its error
-            check(f"{chapter}: Python block {number} runs", False, repr(err))
-            continue
-        check(f"{chapter}: Python block {number} runs", True)
-        if printed is not None:
-            got = out.getvalue().rstrip()
-            check(f"{chapter}: Python block {number} prints what the book shows", got == printed.rstrip(),
-                  f"printed {got!r}")
-
-
 def main():
     if sys.argv[1] == "--rows":
         x_te, _, _ = article_rows()
@@ -169,11 +128,11 @@ def main():
     check_skops(str(folder / "wine.skops"), x_te, y_te, names, ours, metadata["r2_test"])
     check_onnx(str(folder / "wine.onnx"), x_te, names, ours, metadata)
     check_safetensors(str(folder / "wine.safetensors"), x_te, names, ours, metadata)
-    run_book(folder, [chapter])
+    run_book(folder, [chapter], check)
     if article:
         article_folder = folder / "article"
         article_folder.mkdir()
-        run_book(article_folder, article)
+        run_book(article_folder, article, check)
     print(f"{results.count(True)} passed, {results.count(False)} failed")
     sys.exit(0 if results and all(results) else 1)
 

@@ -28,6 +28,7 @@ os.environ["DO_NOT_TRACK"] = "true"
 
 import mlflow.pyfunc  # noqa: E402
 import mlflow.sklearn  # noqa: E402
+from book_blocks import run_book  # noqa: E402
 
 results = []
 
@@ -98,6 +99,9 @@ def main():
     got = from_store.predict(reversed_frame)
     check("pyfunc from s3://models/wine-mlflow: predictions equal ours",
           max_diff(got, predicted) <= 1e-12, max_diff(got, predicted))
+
+    # The chapter's Python, as the book shows it, in the folder that holds wine-mlflow.
+    run_book(folder, [str(Path(__file__).parent.parent / "book/src/object-storage.md")], check, 2)
 
     failed = results.count(False)
     print(f"{len(results) - failed} of {len(results)} MLflow checks passed")

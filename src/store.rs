@@ -192,8 +192,8 @@ fn s3(bucket: &str) -> Result<Arc<dyn ObjectStore>> {
 
 /// Makes ring the process's TLS provider, unless one is installed already: rustls asks for one
 /// when it is built without aws-lc-rs, as here. rustls 0.23.48 deprecates ring's provider for
-/// lacking post-quantum key exchange; TLS to S3 works without it, and aws-lc-rs would build a
-/// C library with CMake on the reader's machine.
+/// lacking post-quantum key exchange; TLS to S3 works without it, and aws-lc-rs would compile a
+/// large C library on the reader's machine (a cold build 18 s longer here).
 fn install_crypto() {
     #[allow(deprecated)]
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -325,7 +325,7 @@ pub fn inspect(at: &Location) -> Result<Header> {
             .map_err(|e| at.at(problem(e)))?;
         let len = meta.size;
         let if_match = meta.e_tag.clone();
-        let first = range(at, 0..len.min(FIRST_READ), &if_match).await?;
+        let first = range(at, 0..len.min(HEAD_READ_BYTES), &if_match).await?;
         if !first.starts_with(&MAGIC[..first.len().min(MAGIC.len())]) || first.is_empty() {
             let kind = if len == 0 {
                 ErrorKind::Empty
@@ -348,8 +348,13 @@ pub fn inspect(at: &Location) -> Result<Header> {
     })?
 }
 
-/// Bytes read first by [`inspect`]: the fixed header and the descriptor of a usual file.
-const FIRST_READ: u64 = 16 << 10;
+/// Bytes [`inspect`] reads first: the fixed header and the descriptor of a usual file, whose
+/// descriptor takes a few hundred bytes (a longer one costs one more request).
+///
+/// ```
+/// assert_eq!(model_persistence::store::HEAD_READ_BYTES, 16 * 1024);
+/// ```
+pub const HEAD_READ_BYTES: u64 = 16 << 10;
 /// Bytes of the checksum at a file's end.
 const CHECKSUM: u64 = 8;
 

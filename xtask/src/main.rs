@@ -25,6 +25,7 @@ commands:
   bench [ARGS]       run `cargo bench --bench speed -- ARGS` (--quick, --no-python), then bench-report
   bench-report       write benches/results/results.md and the speed chart from results.json
   bench-reader [ARGS] run `cargo bench --bench reader -- ARGS`: benches/results/reader.md
+  bench-store        run scripts/store-check --bench: benches/results/store.md
   split-vectors      record tests/data/split_vectors.json from scikit-learn
   python-fixtures    make the Python files of tests/data/python/ (scripts/python-fixtures)
   hostile-corpus     write the hostile files of tests/data/hostile/ (scripts/hostile-corpus)
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
             .current_dir(&root)
             .args(["bench", "--bench", "reader", "--"])
             .args(&args[1..])),
+        Some("bench-store") => run(Command::new(root.join("scripts/store-check")).arg("--bench")),
         Some("split-vectors") => split_vectors(&root),
         Some("exports") => exports(&root),
         Some("python-fixtures") => run(&mut Command::new(root.join("scripts/python-fixtures"))),
