@@ -293,6 +293,7 @@ pub(crate) fn verify_from<R: Read>(input: R, len: u64) -> Result<Header> {
 
 /// How many bytes at the start of a file of `len` bytes hold its fixed header and descriptor,
 /// from its first [`FIXED_LEN`] bytes (or all of them, if fewer): what a ranged read fetches.
+#[cfg(feature = "store")]
 pub(crate) fn head_len(first: &[u8], len: u64) -> Result<u64> {
     let fixed = Fixed::parse(first, len, MAX_PAYLOAD_BYTES)?;
     Ok(FIXED_LEN as u64 + u64::from(fixed.descriptor_len))
@@ -301,6 +302,7 @@ pub(crate) fn head_len(first: &[u8], len: u64) -> Result<u64> {
 /// What the fixed header and descriptor in `head` say about a file of `len` bytes whose last
 /// eight bytes are `stored`, checked as far as they go. The payload is not read, so the checksum
 /// is the stored one, not verified.
+#[cfg(feature = "store")]
 pub(crate) fn peek(head: &[u8], len: u64, stored: [u8; CHECKSUM_LEN]) -> Result<Header> {
     let fixed = Fixed::parse(head, len, MAX_PAYLOAD_BYTES)?;
     let descriptor = head.get(FIXED_LEN..FIXED_LEN + fixed.descriptor_len as usize);

@@ -144,8 +144,15 @@ pub enum SklearnProblem {
         /// `module.name` of the allowed global.
         global: String,
     },
-    /// The file holds a scikit-learn object other than the four linear models.
-    #[error("the file holds a {}; supported are LinearRegression, Ridge, Lasso and ElasticNet", last_part(.class))]
+    /// The file holds a scikit-learn object other than the linear regressors read.
+    #[error(
+        "the file holds a {}{}; read are the linear regressors that predict X @ coef_ + intercept_ \
+         for one target (LinearRegression, Ridge, Lasso, ElasticNet, SGDRegressor, HuberRegressor \
+         and {} more)",
+        last_part(.class),
+        kind_of(.class),
+        super::estimator::ESTIMATORS.len() - 6
+    )]
     Unsupported {
         /// `module.name` of the class.
         class: String,
@@ -265,8 +272,10 @@ pub enum SklearnProblem {
         expected: &'static str,
     },
     /// `coef_` is of another shape than one target's: `(n,)` or `(1, n)`.
-    #[error("coef_ has shape {}; only one target is supported, a coef_ of shape (n,) or (1, n)", shape_text(.shape))]
+    #[error("the {estimator}'s coef_ has shape {}; only one target is read, a coef_ of shape (n,) or (1, n)", shape_text(.shape))]
     CoefShape {
+        /// The estimator.
+        estimator: Estimator,
         /// The shape found.
         shape: Vec<usize>,
     },
@@ -314,6 +323,17 @@ impl SklearnProblem {
 fn hex(bytes: &[u8]) -> String {
     let parts: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
     parts.join(" ")
+}
+
+/// What kind of model `module.Class` is, when its name says it is no linear model: trees,
+/// forests and boosting.
+fn kind_of(path: &str) -> &'static str {
+    let tree_like = ["sklearn.tree.", "sklearn.ensemble."];
+    if tree_like.iter().any(|prefix| path.starts_with(prefix)) {
+        ", a tree-based model"
+    } else {
+        ""
+    }
 }
 
 /// The class name of `module.Class`.

@@ -15,8 +15,11 @@ use super::numpy::NdArray;
 use crate::layout::Metadata;
 use crate::train::Model;
 
-/// The four scikit-learn estimators this reader accepts: all predict `X @ coef_ + intercept_`.
+/// The scikit-learn estimators this reader accepts: each predicts `X @ coef_ + intercept_`
+/// once fitted, whatever it did to find them (cross-validation, a path of alphas, a robust or
+/// quantile loss, stochastic gradient descent, a Bayesian prior).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub enum Estimator {
     /// `sklearn.linear_model.LinearRegression`.
     LinearRegression,
@@ -26,10 +29,44 @@ pub enum Estimator {
     Lasso,
     /// `sklearn.linear_model.ElasticNet`.
     ElasticNet,
+    /// `sklearn.linear_model.RidgeCV`.
+    RidgeCV,
+    /// `sklearn.linear_model.LassoCV`.
+    LassoCV,
+    /// `sklearn.linear_model.ElasticNetCV`.
+    ElasticNetCV,
+    /// `sklearn.linear_model.Lars`.
+    Lars,
+    /// `sklearn.linear_model.LarsCV`.
+    LarsCV,
+    /// `sklearn.linear_model.LassoLars`.
+    LassoLars,
+    /// `sklearn.linear_model.LassoLarsCV`.
+    LassoLarsCV,
+    /// `sklearn.linear_model.LassoLarsIC`.
+    LassoLarsIC,
+    /// `sklearn.linear_model.OrthogonalMatchingPursuit`.
+    OrthogonalMatchingPursuit,
+    /// `sklearn.linear_model.OrthogonalMatchingPursuitCV`.
+    OrthogonalMatchingPursuitCV,
+    /// `sklearn.linear_model.SGDRegressor`.
+    SGDRegressor,
+    /// `sklearn.linear_model.BayesianRidge`.
+    BayesianRidge,
+    /// `sklearn.linear_model.ARDRegression`.
+    ARDRegression,
+    /// `sklearn.linear_model.HuberRegressor`.
+    HuberRegressor,
+    /// `sklearn.svm.LinearSVR`.
+    LinearSVR,
+    /// `sklearn.linear_model.TheilSenRegressor`.
+    TheilSenRegressor,
+    /// `sklearn.linear_model.QuantileRegressor`.
+    QuantileRegressor,
 }
 
 /// The allowlist of estimator classes: module and class name as pickles and skops spell them.
-pub(crate) const ESTIMATORS: [(&str, &str, Estimator); 4] = [
+pub(crate) const ESTIMATORS: [(&str, &str, Estimator); 21] = [
     (
         "sklearn.linear_model._base",
         "LinearRegression",
@@ -45,6 +82,79 @@ pub(crate) const ESTIMATORS: [(&str, &str, Estimator); 4] = [
         "sklearn.linear_model._coordinate_descent",
         "ElasticNet",
         Estimator::ElasticNet,
+    ),
+    ("sklearn.linear_model._ridge", "RidgeCV", Estimator::RidgeCV),
+    (
+        "sklearn.linear_model._coordinate_descent",
+        "LassoCV",
+        Estimator::LassoCV,
+    ),
+    (
+        "sklearn.linear_model._coordinate_descent",
+        "ElasticNetCV",
+        Estimator::ElasticNetCV,
+    ),
+    ("sklearn.linear_model._least_angle", "Lars", Estimator::Lars),
+    (
+        "sklearn.linear_model._least_angle",
+        "LarsCV",
+        Estimator::LarsCV,
+    ),
+    (
+        "sklearn.linear_model._least_angle",
+        "LassoLars",
+        Estimator::LassoLars,
+    ),
+    (
+        "sklearn.linear_model._least_angle",
+        "LassoLarsCV",
+        Estimator::LassoLarsCV,
+    ),
+    (
+        "sklearn.linear_model._least_angle",
+        "LassoLarsIC",
+        Estimator::LassoLarsIC,
+    ),
+    (
+        "sklearn.linear_model._omp",
+        "OrthogonalMatchingPursuit",
+        Estimator::OrthogonalMatchingPursuit,
+    ),
+    (
+        "sklearn.linear_model._omp",
+        "OrthogonalMatchingPursuitCV",
+        Estimator::OrthogonalMatchingPursuitCV,
+    ),
+    (
+        "sklearn.linear_model._stochastic_gradient",
+        "SGDRegressor",
+        Estimator::SGDRegressor,
+    ),
+    (
+        "sklearn.linear_model._bayes",
+        "BayesianRidge",
+        Estimator::BayesianRidge,
+    ),
+    (
+        "sklearn.linear_model._bayes",
+        "ARDRegression",
+        Estimator::ARDRegression,
+    ),
+    (
+        "sklearn.linear_model._huber",
+        "HuberRegressor",
+        Estimator::HuberRegressor,
+    ),
+    ("sklearn.svm._classes", "LinearSVR", Estimator::LinearSVR),
+    (
+        "sklearn.linear_model._theil_sen",
+        "TheilSenRegressor",
+        Estimator::TheilSenRegressor,
+    ),
+    (
+        "sklearn.linear_model._quantile",
+        "QuantileRegressor",
+        Estimator::QuantileRegressor,
     ),
 ];
 
@@ -64,6 +174,23 @@ impl Estimator {
             Estimator::Ridge => "Ridge",
             Estimator::Lasso => "Lasso",
             Estimator::ElasticNet => "ElasticNet",
+            Estimator::RidgeCV => "RidgeCV",
+            Estimator::LassoCV => "LassoCV",
+            Estimator::ElasticNetCV => "ElasticNetCV",
+            Estimator::Lars => "Lars",
+            Estimator::LarsCV => "LarsCV",
+            Estimator::LassoLars => "LassoLars",
+            Estimator::LassoLarsCV => "LassoLarsCV",
+            Estimator::LassoLarsIC => "LassoLarsIC",
+            Estimator::OrthogonalMatchingPursuit => "OrthogonalMatchingPursuit",
+            Estimator::OrthogonalMatchingPursuitCV => "OrthogonalMatchingPursuitCV",
+            Estimator::SGDRegressor => "SGDRegressor",
+            Estimator::BayesianRidge => "BayesianRidge",
+            Estimator::ARDRegression => "ARDRegression",
+            Estimator::HuberRegressor => "HuberRegressor",
+            Estimator::LinearSVR => "LinearSVR",
+            Estimator::TheilSenRegressor => "TheilSenRegressor",
+            Estimator::QuantileRegressor => "QuantileRegressor",
         }
     }
 }
@@ -247,7 +374,7 @@ pub(crate) fn build(
         estimator,
         attribute,
     };
-    let coef = coef(get("coef_").ok_or_else(|| missing("coef_"))?)?;
+    let coef = coef(estimator, get("coef_").ok_or_else(|| missing("coef_"))?)?;
     let intercept = intercept(get("intercept_").ok_or_else(|| missing("intercept_"))?)?;
     let n_features_in = match get("n_features_in_") {
         Some(attr) => count(attr)?,
@@ -288,12 +415,13 @@ fn wrong(attribute: &'static str, expected: &'static str) -> SklearnProblem {
 
 /// `coef_`: a float64 or float32 array of shape `(n,)`, or `(1, n)` as a model fitted on a
 /// `y` of one column stores it, as f64 values.
-fn coef(attr: &Attr) -> Result<Vec<f64>, SklearnProblem> {
+fn coef(estimator: Estimator, attr: &Attr) -> Result<Vec<f64>, SklearnProblem> {
     let Attr::Array(array) = attr else {
         return Err(wrong("coef_", "a numpy array"));
     };
     if !matches!(array.shape.as_slice(), [_] | [1, _]) {
         return Err(SklearnProblem::CoefShape {
+            estimator,
             shape: array.shape.clone(),
         });
     }

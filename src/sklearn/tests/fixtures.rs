@@ -242,8 +242,12 @@ fn unsupported_files_say_what_they_hold() {
             let err = sklearn::read(&bytes(set, file)).expect_err(file);
             let message = err.to_string();
             let wanted = match file {
-                "unsupported_logistic.pkl" => "the file holds a LogisticRegression; supported are",
-                "unsupported_coef2d.pkl" => "coef_ has shape (2, 13); only one target is supported",
+                "unsupported_logistic.pkl" => {
+                    "the file holds a LogisticRegression; read are the linear regressors"
+                }
+                "unsupported_coef2d.pkl" => {
+                    "the LinearRegression's coef_ has shape (2, 13); only one target is read"
+                }
                 "unsupported_int_coef.pkl" => "coef_ has dtype int64; only float64 and float32",
                 "unsupported_sparse_coef.pkl" => {
                     "the file holds a sparse matrix (scipy.sparse._csr.csr_matrix)"

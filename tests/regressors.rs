@@ -1,0 +1,114 @@
+//! scikit-learn's other linear regressors, as real Python saved them (pickle protocols 2 and 4,
+//! joblib with zlib and lzma, skops) with scikit-learn 1.9 and numpy 2.4, and with 1.3 and 1.26
+//! (`tests/data/python/regressors/`, made by `scripts/python-fixtures --regressors`). Every file
+//! is either read and predicts what scikit-learn predicted, to 1e-12 relative, or refused in one
+//! line that names the class; never read with other numbers.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use model_persistence::convert;
+use model_persistence::evaluate::predict;
+use ndarray::Array2;
+use serde_json::Value;
+
+/// The classes read: their prediction is `X @ coef_ + intercept_`, with one target.
+const READ: [&str; 17] = [
+    "RidgeCV",
+    "LassoCV",
+    "ElasticNetCV",
+    "Lars",
+    "LarsCV",
+    "LassoLars",
+    "LassoLarsCV",
+    "LassoLarsIC",
+    "OrthogonalMatchingPursuit",
+    "OrthogonalMatchingPursuitCV",
+    "SGDRegressor",
+    "BayesianRidge",
+    "ARDRegression",
+    "HuberRegressor",
+    "LinearSVR",
+    "TheilSenRegressor",
+    "QuantileRegressor",
+];
+
+fn expected(set: &str) -> Value {
+    let path = format!("tests/data/python/regressors/{set}/expected.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("expected.json")).expect("JSON")
+}
+
+fn rows(value: &Value) -> Array2<f64> {
+    let rows: Vec<Vec<f64>> = serde_json::from_value(value.clone()).expect("rows");
+    let n = rows[0].len();
+    Array2::from_shape_vec((rows.len(), n), rows.concat()).expect("a matrix")
+}
+
+/// Whether `ours` is scikit-learn's `theirs` to 1e-12, relative to the larger of 1 and it.
+fn close(ours: f64, theirs: f64) -> bool {
+    (ours - theirs).abs() <= 1e-12 * theirs.abs().max(1.0)
+}
+
+/// Reads every file of `set`; returns the classes read and the classes refused.
+fn check_set(set: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let expected = expected(set);
+    let (mut read, mut refused) = (BTreeSet::new(), BTreeSet::new());
+    for model in expected["models"].as_array().expect("models") {
+        let class = model["estimator"].as_str().expect("a class").to_string();
+        let x = rows(&expected["rows"][model["rows"].as_str().expect("rows")]);
+        let theirs: Vec<Vec<f64>> = serde_json::from_value(model["predictions"].clone()).unwrap();
+        for file in model["files"].as_array().expect("files") {
+            let name = file["file"].as_str().expect("a name");
+            let path = Path::new("tests/data/python/regressors")
+                .join(set)
+                .join(name);
+            match convert::load(&path) {
+                Ok(linear) => {
+                    assert_eq!(
+                        model["targets"], 1,
+                        "{set}/{name}: read, but it has several targets"
+                    );
+                    let ours = predict(&linear.model, &x).expect("predictions");
+                    for (row, (o, t)) in ours.iter().zip(&theirs).enumerate() {
+                        assert!(
+                            close(*o, t[0]),
+                            "{set}/{name}: row {row}: {o} against {}",
+                            t[0]
+                        );
+                    }
+                    read.insert(class.clone());
+                }
+                Err(err) => {
+                    let text = err.to_string();
+                    assert_eq!(text.lines().count(), 1, "{set}/{name}: {text}");
+                    assert!(
+                        READ.iter().all(|c| *c != class),
+                        "{set}/{name}: a {class} must be read: {text}"
+                    );
+                    refused.insert(format!("{class}: {}", text.split_once(": ").unwrap().1));
+                }
+            }
+        }
+    }
+    (read, refused)
+}
+
+#[test]
+fn every_linear_regressor_of_scikit_learn_1_9_is_read_or_refused_by_name() {
+    let (read, refused) = check_set("current");
+    assert_eq!(read, READ.iter().map(|c| c.to_string()).collect());
+    for line in &refused {
+        let class = line.split_once(':').unwrap().0;
+        assert!(line[class.len()..].contains(class), "{line}");
+    }
+}
+
+#[test]
+fn every_linear_regressor_of_scikit_learn_1_3_is_read_or_refused_by_name() {
+    let (read, refused) = check_set("legacy");
+    assert_eq!(read, READ.iter().map(|c| c.to_string()).collect());
+    for line in &refused {
+        let class = line.split_once(':').unwrap().0;
+        assert!(line[class.len()..].contains(class), "{line}");
+    }
+}
