@@ -71,6 +71,204 @@ impl Error {
         Error::from(kind).at(path)
     }
 
+    /// Whether the file or object does not exist.
+    ///
+    /// ```
+    /// use model_persistence::prelude::*;
+    ///
+    /// assert!(load::<Model>("no/such/model.bin").unwrap_err().is_not_found());
+    /// ```
+    pub fn is_not_found(&self) -> bool {
+        match self.kind() {
+            ErrorKind::NotFound => true,
+            #[cfg(feature = "store")]
+            ErrorKind::Store(crate::store::StoreProblem::NotFound) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the file is damaged or is not what it claims to be: a checksum that disagrees,
+    /// a file cut short, a pickle or zip that does not hold together. Fetch it again.
+    ///
+    /// ```
+    /// use model_persistence::prelude::*;
+    ///
+    /// let mut bytes = encode(&vec![1.0_f64], &Metadata::default(), Codec::Bincode)?;
+    /// let last = bytes.len() - 9;
+    /// bytes[last] ^= 1;
+    /// assert!(decode::<Vec<f64>>(&bytes, MAX_PAYLOAD_BYTES).unwrap_err().is_corrupt());
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn is_corrupt(&self) -> bool {
+        match self.kind() {
+            ErrorKind::Empty
+            | ErrorKind::Truncated { .. }
+            | ErrorKind::Checksum { .. }
+            | ErrorKind::Corrupt(_)
+            | ErrorKind::UnknownCodec(_)
+            | ErrorKind::BadVersion(_) => true,
+            #[cfg(feature = "python")]
+            ErrorKind::Sklearn(problem) => problem.class() == crate::sklearn::Class::Corrupt,
+            #[cfg(feature = "python")]
+            ErrorKind::Export(problem) => problem.is_corrupt(),
+            _ => false,
+        }
+    }
+
+    /// Whether the file was refused for what it holds: a pickle that names code to run, a
+    /// skops type off the allowlist, a zip built to mislead. Do not open it in Python either.
+    ///
+    /// ```
+    /// use model_persistence::sklearn;
+    ///
+    /// let hostile = b"\x80\x04cposix\nsystem\n\x8c\x0aecho pwned\x85R.";
+    /// assert!(sklearn::decode(hostile).unwrap_err().is_refused());
+    /// ```
+    pub fn is_refused(&self) -> bool {
+        #[cfg(feature = "python")]
+        if let ErrorKind::Sklearn(problem) = self.kind() {
+            return problem.class() == crate::sklearn::Class::Refused;
+        }
+        false
+    }
+
+    /// Whether the file, its payload or what reading it would take is above a limit; the
+    /// message names the limit and how to raise it.
+    ///
+    /// ```
+    /// use model_persistence::sklearn::{self, ARTICLE_PICKLE, Limits};
+    ///
+    /// let err = sklearn::decode_with(ARTICLE_PICKLE, Limits { max_bytes: 64 }).unwrap_err();
+    /// assert!(err.is_too_large());
+    /// ```
+    pub fn is_too_large(&self) -> bool {
+        match self.kind() {
+            ErrorKind::FileTooLarge { .. } | ErrorKind::PayloadTooLarge { .. } => true,
+            #[cfg(feature = "python")]
+            ErrorKind::Sklearn(problem) => problem.class() == crate::sklearn::Class::TooLarge,
+            _ => false,
+        }
+    }
+
+    /// Whether the file is sound but holds what the crate does not read or write: another
+    /// estimator, a newer file format, a codec that cannot be mapped, a folder or a device.
+    ///
+    /// ```
+    /// use model_persistence::prelude::*;
+    ///
+    /// let bytes = encode(&vec![1.0_f64], &Metadata::default(), Codec::Json)?;
+    /// assert!(decode::<String>(&bytes, MAX_PAYLOAD_BYTES).unwrap_err().is_unsupported());
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn is_unsupported(&self) -> bool {
+        match self.kind() {
+            ErrorKind::NotAModel
+            | ErrorKind::NewerVersion { .. }
+            | ErrorKind::WrongType { .. }
+            | ErrorKind::NotMappable(_)
+            | ErrorKind::Unaligned(_)
+            | ErrorKind::IsDirectory
+            | ErrorKind::NotAFile { .. } => true,
+            #[cfg(feature = "python")]
+            ErrorKind::Sklearn(problem) => problem.class() == crate::sklearn::Class::Unsupported,
+            #[cfg(feature = "python")]
+            ErrorKind::Export(problem) => !problem.is_corrupt(),
+            #[cfg(feature = "store")]
+            ErrorKind::Store(crate::store::StoreProblem::Unsupported(_)) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the rows given to a model do not fit it: a wrong number of columns, a field that
+    /// is no finite number, a header that names other features.
+    ///
+    /// ```
+    /// use model_persistence::prelude::*;
+    ///
+    /// let model = train(&load_wine())?;
+    /// let err = predict(&model, &Array2::zeros((2, 3))).unwrap_err();
+    /// assert!(err.is_bad_rows());
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn is_bad_rows(&self) -> bool {
+        matches!(
+            self.kind(),
+            ErrorKind::FeatureCount { .. }
+                | ErrorKind::NoRows
+                | ErrorKind::PredictionCount { .. }
+                | ErrorKind::Columns { .. }
+                | ErrorKind::NotANumber { .. }
+                | ErrorKind::NotFinite { .. }
+                | ErrorKind::EmptyField { .. }
+                | ErrorKind::MissingColumn { .. }
+                | ErrorKind::UnknownColumn { .. }
+                | ErrorKind::DuplicateColumn { .. }
+                | ErrorKind::Csv(_)
+        )
+    }
+
+    /// Whether an argument is wrong rather than a file: a split that does not fit the data, a
+    /// format or extension the crate does not know, a URL it does not open. The command line
+    /// exits with 2 for these.
+    ///
+    /// ```
+    /// use model_persistence::prelude::*;
+    ///
+    /// assert!(train_test_split(&load_wine(), 1.5, 3, true).unwrap_err().is_usage());
+    /// ```
+    pub fn is_usage(&self) -> bool {
+        match self.kind() {
+            ErrorKind::Split(_)
+            | ErrorKind::UnknownExtension
+            | ErrorKind::UnknownTargetName(_)
+            | ErrorKind::UnknownCodecName(_) => true,
+            #[cfg(feature = "store")]
+            ErrorKind::Store(crate::store::StoreProblem::BadUrl(_)) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether a save found another writer's object where it expected none (create-only) or
+    /// another version than it read (update-if-unchanged): read again, then decide.
+    ///
+    /// ```
+    /// # #[cfg(feature = "store")] {
+    /// use model_persistence::prelude::*;
+    /// use model_persistence::store::{self, Location, Mode};
+    ///
+    /// let at = Location::parse("memory://doc-conflict/m.bin")?;
+    /// let meta = Metadata::default();
+    /// store::save(&vec![1.0_f64], &meta, &at, Codec::Bincode, Mode::Create)?;
+    /// let err = store::save(&vec![2.0_f64], &meta, &at, Codec::Bincode, Mode::Create);
+    /// assert!(err.unwrap_err().is_conflict());
+    /// # }
+    /// # Ok::<(), model_persistence::Error>(())
+    /// ```
+    pub fn is_conflict(&self) -> bool {
+        #[cfg(feature = "store")]
+        if let ErrorKind::Store(problem) = self.kind() {
+            use crate::store::StoreProblem;
+            return matches!(problem, StoreProblem::Exists | StoreProblem::Changed);
+        }
+        false
+    }
+
+    /// The operating system's kind of error, when the error is one: a full disk, a permission,
+    /// a closed pipe.
+    ///
+    /// ```
+    /// use model_persistence::prelude::*;
+    ///
+    /// let err = Error::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+    /// assert_eq!(err.io_kind(), Some(std::io::ErrorKind::BrokenPipe));
+    /// ```
+    pub fn io_kind(&self) -> Option<io::ErrorKind> {
+        match self.kind() {
+            ErrorKind::Io(err) => Some(err.kind()),
+            _ => None,
+        }
+    }
+
     /// A model that could not be encoded (or, in `train::from_parts`, rebuilt).
     pub(crate) fn encode(err: impl std::error::Error + Send + Sync + 'static) -> Self {
         ErrorKind::Encode(Box::new(err)).into()

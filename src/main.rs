@@ -153,7 +153,7 @@ fn main() -> ExitCode {
         Err(err) if is_closed_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
-            ExitCode::from(if is_usage(&err) { 2 } else { 1 })
+            ExitCode::from(if err.is_usage() { 2 } else { 1 })
         }
     }
 }
@@ -167,7 +167,7 @@ fn print(text: String) -> Result<(), Error> {
 
 /// Whether `err` is a write to a pipe whose reader has closed it.
 fn is_closed_pipe(err: &Error) -> bool {
-    matches!(err.kind(), ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
+    err.io_kind() == Some(std::io::ErrorKind::BrokenPipe)
 }
 
 fn article(args: ArticleArgs) -> Result<String, Error> {
@@ -183,15 +183,6 @@ fn article(args: ArticleArgs) -> Result<String, Error> {
     } else {
         report.to_string()
     })
-}
-
-/// Whether `err` comes from a bad argument rather than a file: a split that does not fit the
-/// data, an output whose extension names no format.
-fn is_usage(err: &Error) -> bool {
-    matches!(
-        err.kind(),
-        ErrorKind::Split(_) | ErrorKind::UnknownExtension
-    )
 }
 
 fn inspect_file(file: String, json: bool, limits: Limits) -> Result<String, Error> {

@@ -193,3 +193,48 @@ fn the_chapter_gives_the_corpus_and_the_limits_as_they_are() {
         "reader.md lacks {quoted} ms"
     );
 }
+
+/// The predicate a program asks of each kind of hostile file.
+fn class_of(err: &model_persistence::Error) -> Vec<&'static str> {
+    let mut classes = Vec::new();
+    for (yes, name) in [
+        (err.is_refused(), "refused"),
+        (err.is_corrupt(), "corrupt"),
+        (err.is_too_large(), "too large"),
+        (err.is_unsupported(), "unsupported"),
+        (err.is_not_found(), "not found"),
+        (err.is_usage(), "usage"),
+    ] {
+        if yes {
+            classes.push(name);
+        }
+    }
+    classes
+}
+
+#[test]
+fn every_hostile_file_answers_exactly_one_predicate_and_code_is_refused() {
+    let dir = root().join("tests/data/hostile");
+    let text = std::fs::read_to_string(dir.join("manifest.json")).expect("the manifest");
+    let manifest: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    for entry in manifest["files"].as_array().expect("files") {
+        let file = entry["file"].as_str().expect("file");
+        let err = model_persistence::convert::load(dir.join(file)).expect_err(file);
+        let classes = class_of(&err);
+        assert_eq!(classes.len(), 1, "{file}: {classes:?}: {err}");
+        let wanted = match (entry["kind"].as_str().expect("kind"), file) {
+            // A skops zip with a pickle and no schema.json is not a skops file at all.
+            (_, "skops_pickle_inside.skops") => "corrupt",
+            // The shared buffer is read within the budget; what it builds is no estimator.
+            (_, "shared_bytes_frombuffer.joblib" | "shared_bytes_reconstruct.joblib") => {
+                "unsupported"
+            }
+            // The lzma decoder's own memory limit stops it, reported as a decoding error.
+            (_, "bomb_lzma_dictionary.joblib") => "corrupt",
+            ("a global that runs code" | "one member hidden behind another", _) => "refused",
+            ("memory" | "decompression bomb", _) => "too large",
+            _ => classes[0],
+        };
+        assert_eq!(classes[0], wanted, "{file}: {err}");
+    }
+}

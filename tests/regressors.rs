@@ -81,6 +81,7 @@ fn check_set(set: &str) -> (BTreeSet<String>, BTreeSet<String>) {
                 Err(err) => {
                     let text = err.to_string();
                     assert_eq!(text.lines().count(), 1, "{set}/{name}: {text}");
+                    assert!(err.is_unsupported(), "{set}/{name}: {text}");
                     assert!(
                         READ.iter().all(|c| *c != class),
                         "{set}/{name}: a {class} must be read: {text}"

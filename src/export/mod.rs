@@ -341,6 +341,19 @@ pub enum ExportProblem {
 }
 
 impl ExportProblem {
+    /// Whether the problem is in a file read back (damaged or not ours), rather than in a
+    /// model that cannot be written.
+    pub(crate) fn is_corrupt(&self) -> bool {
+        !matches!(
+            self,
+            ExportProblem::NoCoefficients
+                | ExportProblem::NamesMismatch { .. }
+                | ExportProblem::NotFinite { .. }
+        )
+    }
+}
+
+impl ExportProblem {
     /// An [`ExportProblem::Unexpected`], from anything printable.
     pub(crate) fn unexpected(
         format: &'static str,

@@ -336,6 +336,59 @@ fn kind_of(path: &str) -> &'static str {
     }
 }
 
+/// Which of the [`crate::Error`] predicates a problem answers yes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// Damaged, or not what it claims to be.
+    Corrupt,
+    /// Names what it would run or what no model file holds.
+    Refused,
+    /// Above a limit.
+    TooLarge,
+    /// Well formed, but holding what is not read.
+    Unsupported,
+}
+
+impl SklearnProblem {
+    /// The predicate class of the problem.
+    pub(crate) fn class(&self) -> Class {
+        use SklearnProblem as P;
+        match self {
+            P::Refused { .. } | P::RefusedType { .. } | P::BadArguments { .. } => Class::Refused,
+            P::DuplicateMember { .. } => Class::Refused,
+            P::TooDeep { .. } | P::TooMuchMemory { .. } | P::TooLarge { .. } => Class::TooLarge,
+            P::CostlySchema { .. } => Class::TooLarge,
+            P::UnknownFormat { .. } | P::NoPickle | P::Protocol { .. } | P::NoProto { .. } => {
+                Class::Unsupported
+            }
+            P::UnsupportedOpcode { .. } | P::Unsupported { .. } | P::Sparse { .. } => {
+                Class::Unsupported
+            }
+            P::NotAnEstimator { .. } | P::OldJoblib { .. } | P::SkopsProtocol { .. } => {
+                Class::Unsupported
+            }
+            P::CoefShape { .. } | P::NotFloat { .. } => Class::Unsupported,
+            P::Empty
+            | P::Truncated { .. }
+            | P::MissingStop { .. }
+            | P::UnknownOpcode { .. }
+            | P::Malformed { .. }
+            | P::MissingMemo { .. }
+            | P::TrailingData { .. }
+            | P::Decompress { .. }
+            | P::ArraySize { .. }
+            | P::BadNpy { .. }
+            | P::Zip(_)
+            | P::MissingMember { .. }
+            | P::SchemaJson(_)
+            | P::BadSchema { .. }
+            | P::MissingAttribute { .. }
+            | P::WrongType { .. }
+            | P::FeatureCount { .. } => Class::Corrupt,
+        }
+    }
+}
+
 /// The class name of `module.Class`.
 fn last_part(path: &str) -> &str {
     path.rsplit('.').next().unwrap_or(path)

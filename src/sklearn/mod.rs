@@ -34,6 +34,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+pub(crate) use error::Class;
 pub use error::SklearnProblem;
 pub use estimator::{Container, Estimator, PythonModel};
 pub use joblib::Compressor;
