@@ -27,6 +27,7 @@ from sklearn.datasets import load_wine
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVR
+from sklearn.tree import DecisionTreeRegressor
 
 from python_fixtures import skops_dump  # skops's zip, with fixed timestamps: deterministic
 
@@ -57,6 +58,9 @@ ESTIMATORS = [
     ("theilsen", lambda: lm.TheilSenRegressor(random_state=0), "scaled", "y"),
     ("quantile", lambda: lm.QuantileRegressor(alpha=0.0, solver="highs"), "scaled", "y"),
     ("ransac", lambda: lm.RANSACRegressor(random_state=0), "wine", "y"),
+    ("ransac_tree", lambda: lm.RANSACRegressor(DecisionTreeRegressor(max_depth=2), min_samples=20,
+                                                       random_state=0),
+     "wine", "y"),
     ("poisson", lambda: lm.PoissonRegressor(max_iter=1000), "scaled", "positive"),
     ("gamma", lambda: lm.GammaRegressor(max_iter=1000), "scaled", "positive"),
     ("tweedie_log", lambda: lm.TweedieRegressor(power=1.5, max_iter=1000), "scaled", "positive"),
@@ -109,6 +113,8 @@ def main():
         entries.append({
             "files": [{"file": name, "container": container} for name, container in files],
             "estimator": type(model).__name__,
+            # What a refusal must name: the class inside, for a meta-estimator.
+            "names": type(getattr(model, "estimator_", model)).__name__,
             "module": type(model).__module__,
             "rows": rows_key,
             "targets": 1 if predictions.ndim == 1 else predictions.shape[1],

@@ -158,6 +158,16 @@ pub(crate) const ESTIMATORS: [(&str, &str, Estimator); 21] = [
     ),
 ];
 
+/// The meta-estimators whose fitted `estimator_` is what predicts, module and class name: a
+/// RANSACRegressor fits its estimator on the inliers it found, and predicts with it.
+pub(crate) const WRAPPERS: [(&str, &str); 1] =
+    [("sklearn.linear_model._ransac", "RANSACRegressor")];
+
+/// Whether `module.name` is one of the [`WRAPPERS`].
+pub(crate) fn is_wrapper(module: &str, name: &str) -> bool {
+    WRAPPERS.contains(&(module, name))
+}
+
 impl Estimator {
     /// The estimator for a module and class name on the allowlist.
     pub(crate) fn from_path(module: &str, name: &str) -> Option<Self> {
@@ -233,6 +243,9 @@ pub struct PythonModel {
     pub estimator: Estimator,
     /// The module the file names for the class, such as `sklearn.linear_model._base`.
     pub module: String,
+    /// The meta-estimator the estimator is the fitted `estimator_` of, such as
+    /// `RANSACRegressor`; `None` when the file holds the estimator itself.
+    pub wrapper: Option<String>,
     /// `_sklearn_version`: the scikit-learn version that pickled it, if recorded.
     pub sklearn_version: Option<String>,
     /// `n_features_in_`, or the length of `coef_` for files older than scikit-learn 0.24.
@@ -293,8 +306,12 @@ impl PythonModel {
             .sklearn_version
             .as_deref()
             .unwrap_or("(unknown version)");
+        let inside = match &self.wrapper {
+            Some(wrapper) => format!(", the estimator_ of a {wrapper}"),
+            None => String::new(),
+        };
         format!(
-            "scikit-learn {version} {} ({}), from {}",
+            "scikit-learn {version} {} ({}){inside}, from {}",
             self.estimator, self.module, self.container
         )
     }
@@ -306,6 +323,9 @@ impl fmt::Display for PythonModel {
         let version = self.sklearn_version.as_deref().unwrap_or("unknown");
         writeln!(f, "written as    {}", self.container)?;
         writeln!(f, "estimator     {} ({})", self.estimator, self.module)?;
+        if let Some(wrapper) = &self.wrapper {
+            writeln!(f, "inside        the estimator_ of a {wrapper}")?;
+        }
         writeln!(f, "scikit-learn  {version}")?;
         writeln!(f, "features      {}", self.n_features_in)?;
         if let Some(names) = &self.feature_names_in {
@@ -397,6 +417,7 @@ pub(crate) fn build(
     Ok(PythonModel {
         estimator,
         module,
+        wrapper: None,
         sklearn_version,
         n_features_in,
         feature_names_in,

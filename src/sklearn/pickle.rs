@@ -153,8 +153,10 @@ impl fmt::Display for Global {
 /// What an allowed global means; see [`resolve`] for the names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
-    /// One of the four linear estimator classes.
+    /// One of the linear estimator classes.
     Estimator(Estimator),
+    /// A meta-estimator whose fitted `estimator_` predicts ([`estimator::WRAPPERS`]).
+    Wrapper,
     /// `copyreg._reconstructor(cls, object, None)`: an instance of `cls`.
     Reconstructor,
     /// `builtins.object`, as an argument of `_reconstructor`.
@@ -206,6 +208,9 @@ fn resolve(module: &str, name: &str, protocol: u8) -> Result<Role, SklearnProble
     };
     if let Some(estimator) = Estimator::from_path(fixed, name) {
         return Ok(Role::Estimator(estimator));
+    }
+    if estimator::is_wrapper(fixed, name) {
+        return Ok(Role::Wrapper);
     }
     let role = match (fixed, name) {
         ("copyreg", "_reconstructor") => Role::Reconstructor,
@@ -267,11 +272,53 @@ impl Pickle<'_> {
                 found: self.describe(self.root),
             });
         };
+        if instance.class.role != Role::Wrapper {
+            return self.estimator_model(instance, container);
+        }
+        // A RANSACRegressor predicts with its fitted estimator_: read that one.
+        let inner = self.state(instance)?.get("estimator_").copied();
+        let Some(Obj::Instance(inner)) = inner.and_then(|value| self.machine.obj(value)) else {
+            return Err(SklearnProblem::WrongType {
+                attribute: "estimator_",
+                expected: "a fitted linear regressor",
+            });
+        };
+        let mut model = self.estimator_model(inner, container)?;
+        model.wrapper = Some(instance.class.name.clone());
+        Ok(model)
+    }
+
+    /// The model of an estimator instance, checked.
+    fn estimator_model(
+        &self,
+        instance: &Instance,
+        container: Container,
+    ) -> Result<PythonModel, SklearnProblem> {
         let Role::Estimator(estimator) = instance.class.role else {
             return Err(SklearnProblem::NotAnEstimator {
                 found: "a joblib array wrapper",
             });
         };
+        let (last, order) = self.state_in_order(instance)?;
+        let attrs = order
+            .into_iter()
+            .map(|key| (key.to_string(), self.attr(last[key])))
+            .collect();
+        estimator::build(estimator, instance.class.module.clone(), attrs, container)
+    }
+
+    /// An instance's state dict, each key's last value.
+    fn state(&self, instance: &Instance) -> Result<HashMap<&str, Value>, SklearnProblem> {
+        self.state_in_order(instance).map(|(last, _)| last)
+    }
+
+    /// An instance's state dict: each key's last value, and the keys in their first order. A
+    /// later key wins, as in the dict Python builds; each key is converted once, however often
+    /// a hostile file repeats it.
+    fn state_in_order(
+        &self,
+        instance: &Instance,
+    ) -> Result<(HashMap<&str, Value>, Vec<&str>), SklearnProblem> {
         let Some(Obj::Dict(items)) = instance.state.and_then(|state| self.machine.obj(state))
         else {
             return Err(SklearnProblem::WrongType {
@@ -279,8 +326,6 @@ impl Pickle<'_> {
                 expected: "a dict",
             });
         };
-        // A later key wins, as in the dict Python builds; each key is converted once, however
-        // often a hostile file repeats it.
         let mut last: HashMap<&str, Value> = HashMap::new();
         let mut order = Vec::new();
         for (key, value) in items {
@@ -290,11 +335,7 @@ impl Pickle<'_> {
                 }
             }
         }
-        let attrs = order
-            .into_iter()
-            .map(|key| (key.to_string(), self.attr(last[key])))
-            .collect();
-        estimator::build(estimator, instance.class.module.clone(), attrs, container)
+        Ok((last, order))
     }
 
     fn attr(&self, value: Value) -> Attr {
@@ -1541,15 +1582,19 @@ impl<'a> Machine<'a> {
             return Err(bad());
         }
         let obj = match (global.role, how, args.as_slice()) {
-            (Role::Estimator(_) | Role::ArrayWrapper, _, []) => Obj::Instance(Instance {
-                class: global.clone(),
-                state: None,
-            }),
+            (Role::Estimator(_) | Role::Wrapper | Role::ArrayWrapper, _, []) => {
+                Obj::Instance(Instance {
+                    class: global.clone(),
+                    state: None,
+                })
+            }
             (Role::Reconstructor, Call::Reduce, [class, base, Value::None]) => {
                 match (self.obj(*class), self.obj(*base)) {
                     (Some(Obj::Global(class)), Some(Obj::Global(base)))
-                        if matches!(class.role, Role::Estimator(_) | Role::ArrayWrapper)
-                            && base.role == Role::Object =>
+                        if matches!(
+                            class.role,
+                            Role::Estimator(_) | Role::Wrapper | Role::ArrayWrapper
+                        ) && base.role == Role::Object =>
                     {
                         Obj::Instance(Instance {
                             class: class.clone(),
@@ -1674,7 +1719,7 @@ impl<'a> Machine<'a> {
                     (Role::ArrayWrapper, _) if !nested => {
                         return self.unwrap_array(&class, state).map(Some);
                     }
-                    (Role::Estimator(_), Some(Obj::Dict(_))) if fresh => {
+                    (Role::Estimator(_) | Role::Wrapper, Some(Obj::Dict(_))) if fresh => {
                         Ok(Obj::Instance(Instance {
                             class,
                             state: Some(state),

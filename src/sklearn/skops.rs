@@ -84,7 +84,23 @@ pub(crate) fn read(bytes: &[u8], limits: Limits) -> Result<PythonModel, SklearnP
         .map(String::from);
     audit(&schema)?;
 
-    let (estimator, module) = match estimator_of(root)? {
+    // A RANSACRegressor predicts with its fitted estimator_: read that node instead.
+    let (top, wrapper) = match names(root)? {
+        (module, class, "ObjectNode") if estimator::is_wrapper(module, class) => {
+            let inner = root
+                .get("content")
+                .and_then(|content| child(content, "content"))
+                .and_then(|state| child(state, "estimator_"))
+                .and_then(Json::as_object)
+                .ok_or(SklearnProblem::WrongType {
+                    attribute: "estimator_",
+                    expected: "a fitted linear regressor",
+                })?;
+            (inner, Some(class.to_string()))
+        }
+        _ => (root, None),
+    };
+    let (estimator, module) = match estimator_of(top)? {
         Some(found) => found,
         None => {
             return Err(SklearnProblem::NotAnEstimator {
@@ -92,7 +108,7 @@ pub(crate) fn read(bytes: &[u8], limits: Limits) -> Result<PythonModel, SklearnP
             });
         }
     };
-    let attrs = match root.get("content") {
+    let attrs = match top.get("content") {
         Some(content) => {
             let items = child(content, "content").and_then(Json::as_object).ok_or(
                 SklearnProblem::BadSchema {
@@ -107,12 +123,14 @@ pub(crate) fn read(bytes: &[u8], limits: Limits) -> Result<PythonModel, SklearnP
         }
         None => Vec::new(),
     };
-    estimator::build(
+    let mut model = estimator::build(
         estimator,
         module,
         attrs,
         Container::Skops { protocol, version },
-    )
+    )?;
+    model.wrapper = wrapper;
+    Ok(model)
 }
 
 /// Refuses a zip in which two members have one name: which of them a reader takes is up to
@@ -292,7 +310,8 @@ fn check(
     class: &str,
     loader: &str,
 ) -> Result<(), SklearnProblem> {
-    if loader == "ObjectNode" && Estimator::from_path(module, class).is_some() {
+    let linear = Estimator::from_path(module, class).is_some();
+    if loader == "ObjectNode" && (linear || estimator::is_wrapper(module, class)) {
         return Ok(());
     }
     let allowed = ALLOWED
