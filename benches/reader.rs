@@ -19,7 +19,6 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
 use model_persistence::batch::predict_file;
 use model_persistence::convert;
@@ -27,22 +26,11 @@ use model_persistence::data::WINE_FEATURES;
 use model_persistence::prelude::*;
 use rand_mt::Mt64;
 
+mod common;
+use common::median;
+
 /// Rows in the CSV file to predict.
 const ROWS: usize = 1_000_000;
-
-/// Median wall time of `action` over `runs` runs, after one warm-up run.
-fn median(runs: usize, mut action: impl FnMut()) -> f64 {
-    action();
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            action();
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
 
 /// A CSV of `ROWS` wine-like rows under the features' names: each value the feature's value in
 /// a random wine of the data, moved by up to 10 %, with two decimals, as a measurement is written.

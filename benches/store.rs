@@ -14,24 +14,12 @@
 //! `--quick` for fewer runs.
 
 use std::process::Command;
-use std::time::Instant;
 
 use model_persistence::prelude::*;
 use model_persistence::store::{self, Location, Mode};
 
-/// Median wall time of `action` over `runs` runs, after one warm-up run.
-fn median(runs: usize, mut action: impl FnMut()) -> f64 {
-    action();
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            action();
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
+mod common;
+use common::median;
 
 fn main() {
     let args: Vec<String> = std::env::args()
