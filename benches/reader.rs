@@ -23,6 +23,7 @@ use std::process::Command;
 use model_persistence::batch::predict_file;
 use model_persistence::convert;
 use model_persistence::data::WINE_FEATURES;
+use model_persistence::linear::LinearModel;
 use model_persistence::prelude::*;
 use rand_mt::Mt64;
 
@@ -69,9 +70,9 @@ fn peak_child(rows: &Path) {
     println!("{}", kib * 1024);
 }
 
-fn article_model() -> Model {
+fn article_model() -> LinearModel {
     let (train_set, _) = train_test_split(&load_wine(), 0.33, 3, true).expect("split");
-    train(&train_set).expect("train")
+    LinearModel::from(&train(&train_set).expect("train"))
 }
 
 /// The Python side: seconds per run and peak resident bytes, from `reader_side.py`.

@@ -11,6 +11,7 @@ use crate::codec::Codec;
 use crate::error::{Error, ErrorKind, Result};
 use crate::export::{self, Format};
 use crate::layout::{self, Header, MAGIC, MAX_PAYLOAD_BYTES, Metadata};
+use crate::linear::LinearModel;
 use crate::persist::{MAX_FILE_BYTES, open_bounded, save_with, write_atomically};
 use crate::sklearn::{self, Limits, PythonModel};
 use crate::train::Model;
@@ -18,8 +19,8 @@ use crate::train::Model;
 /// A linear model read from a file, with what the file says about it.
 #[derive(Debug, Clone)]
 pub struct Linear {
-    /// The model, ready for `predict`, `r2` and `save`.
-    pub model: Model,
+    /// The model: coefficients of one or several targets, and a link.
+    pub model: LinearModel,
     /// What is known about it: features and their names, scores, notes on where it came from.
     pub metadata: Metadata,
     /// The file it was read from, as that file describes itself.
@@ -99,7 +100,7 @@ impl std::str::FromStr for Target {
 /// let ours = dir.path().join("wine.bin");
 /// save(&train(&load_wine())?, &ours, Codec::Bincode)?;
 /// for path in [python, ours] {
-///     assert_eq!(convert::load(&path)?.model.params().len(), 13);
+///     assert_eq!(convert::load(&path)?.model.n_features(), 13);
 /// }
 /// # Ok::<(), Error>(())
 /// ```
@@ -118,7 +119,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<Linear> {
 /// let path = dir.path().join("Jlib_LR_Model.pkl");
 /// std::fs::write(&path, ARTICLE_JOBLIB)?;
 /// assert!(convert::load_with(&path, Limits { max_bytes: 64 }).is_err());
-/// assert_eq!(convert::load_with(&path, Limits::default())?.model.params().len(), 13);
+/// assert_eq!(convert::load_with(&path, Limits::default())?.model.n_features(), 13);
 /// # Ok::<(), Error>(())
 /// ```
 pub fn load_with(path: impl AsRef<Path>, limits: Limits) -> Result<Linear> {
@@ -126,7 +127,15 @@ pub fn load_with(path: impl AsRef<Path>, limits: Limits) -> Result<Linear> {
     let (mut file, len) = open_bounded(path, MAX_FILE_BYTES)?;
     if starts_with_magic(&mut file).map_err(|e| Error::io(path, e))? {
         let loaded = layout::decode_from::<Model, _>(file, len, MAX_PAYLOAD_BYTES);
-        return Ok(ours(loaded.map_err(|e| e.at(path))?));
+        return match loaded {
+            Err(err) if holds_linear_model(&err) => {
+                // Several targets or a link: the file holds the crate's LinearModel. Read again.
+                let (file, len) = open_bounded(path, MAX_FILE_BYTES)?;
+                let loaded = layout::decode_from::<LinearModel, _>(file, len, MAX_PAYLOAD_BYTES);
+                Ok(ours_linear(loaded.map_err(|e| e.at(path))?))
+            }
+            loaded => Ok(ours(loaded.map_err(|e| e.at(path))?)),
+        };
     }
     let bytes = sklearn::read_whole(file, len, path, limits)?;
     theirs(&bytes, limits).map_err(|e| e.at(path))
@@ -140,18 +149,39 @@ pub fn load_with(path: impl AsRef<Path>, limits: Limits) -> Result<Linear> {
 /// use model_persistence::sklearn::{ARTICLE_PICKLE, Limits};
 ///
 /// let linear = convert::from_bytes(ARTICLE_PICKLE, Limits::default())?;
-/// assert_eq!(linear.model.params().len(), 13);
+/// assert_eq!(linear.model.n_features(), 13);
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
 pub fn from_bytes(bytes: &[u8], limits: Limits) -> Result<Linear> {
     if bytes.starts_with(&MAGIC) {
-        return layout::decode::<Model>(bytes, MAX_PAYLOAD_BYTES).map(ours);
+        return match layout::decode::<Model>(bytes, MAX_PAYLOAD_BYTES) {
+            Err(err) if holds_linear_model(&err) => {
+                layout::decode::<LinearModel>(bytes, MAX_PAYLOAD_BYTES).map(ours_linear)
+            }
+            loaded => loaded.map(ours),
+        };
     }
     theirs(bytes, limits)
 }
 
-/// The linear model of a checked model file of this crate.
+/// Whether reading the article's model failed because the file holds the crate's
+/// [`LinearModel`] (several targets, or a link), which [`save`] writes for such a model.
+fn holds_linear_model(err: &Error) -> bool {
+    let linear = std::any::type_name::<LinearModel>();
+    matches!(err.kind(), ErrorKind::WrongType { found, .. } if found == linear)
+}
+
+/// The linear model of a checked model file of this crate that holds the article's model.
 fn ours(loaded: layout::Loaded<Model>) -> Linear {
+    Linear {
+        model: LinearModel::from(&loaded.model),
+        metadata: loaded.header.metadata.clone(),
+        origin: Origin::Ours(loaded.header),
+    }
+}
+
+/// The linear model of a checked model file of this crate that holds a [`LinearModel`].
+fn ours_linear(loaded: layout::Loaded<LinearModel>) -> Linear {
     Linear {
         model: loaded.model,
         metadata: loaded.header.metadata.clone(),
@@ -166,7 +196,7 @@ fn theirs(bytes: &[u8], limits: Limits) -> Result<Linear> {
     }
     let python = sklearn::decode_with(bytes, limits)?;
     Ok(Linear {
-        model: python.model()?,
+        model: python.linear()?,
         metadata: python.metadata(),
         origin: Origin::Sklearn(python),
     })
@@ -204,6 +234,10 @@ pub fn save(linear: &Linear, path: impl AsRef<Path>, target: Option<Target>) -> 
     let path = path.as_ref();
     let target = target_for(path, target)?;
     match target {
+        // The article's model when it holds this one, so that its files stay what they were.
+        Target::Ours(codec) if linear.model.is_plain() => {
+            save_with(&linear.model.to_model()?, &linear.metadata, path, codec)
+        }
         Target::Ours(codec) => save_with(&linear.model, &linear.metadata, path, codec),
         Target::Mlflow => crate::mlflow::save(linear, path),
         Target::Python(_) => {
@@ -239,6 +273,9 @@ pub(crate) fn target_for(path: &Path, target: Option<Target>) -> Result<Target> 
 /// ```
 pub fn to_bytes(linear: &Linear, target: Target) -> Result<Vec<u8>> {
     match target {
+        Target::Ours(codec) if linear.model.is_plain() => {
+            layout::encode(&linear.model.to_model()?, &linear.metadata, codec)
+        }
         Target::Ours(codec) => layout::encode(&linear.model, &linear.metadata, codec),
         Target::Python(format) => export::encode(linear, format),
         Target::Mlflow => Err(Error::encode(std::io::Error::other(

@@ -166,6 +166,7 @@ impl Error {
             | ErrorKind::NewerVersion { .. }
             | ErrorKind::WrongType { .. }
             | ErrorKind::NotMappable(_)
+            | ErrorKind::NotOneTarget { .. }
             | ErrorKind::Unaligned(_)
             | ErrorKind::IsDirectory
             | ErrorKind::NotAFile { .. } => true,
@@ -545,6 +546,16 @@ pub enum ErrorKind {
     #[cfg(feature = "store")]
     #[error("{0}")]
     Store(crate::store::StoreProblem),
+
+    /// A linear model of several targets or with a link, where only the article's model (one
+    /// target, no link) fits.
+    #[error("the model has {targets} target(s) and the {} link; this needs one target and no link", .link.name())]
+    NotOneTarget {
+        /// Its targets.
+        targets: usize,
+        /// Its link.
+        link: crate::linear::Link,
+    },
 
     /// plotters could not lay out or write a figure.
     #[error("cannot draw the figure: {0}")]

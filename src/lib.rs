@@ -12,6 +12,7 @@ pub mod evaluate;
 #[cfg(feature = "python")]
 pub mod export;
 pub mod layout;
+pub mod linear;
 pub mod mapped;
 #[cfg(feature = "python")]
 pub mod mlflow;

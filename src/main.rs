@@ -263,7 +263,7 @@ fn convert_file(
     };
     Ok(format!(
         "wrote {output} ({bytes} bytes), {} features",
-        linear.model.params().len()
+        linear.model.n_features()
     ))
 }
 

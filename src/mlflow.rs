@@ -152,7 +152,7 @@ struct Column<'a> {
 /// by hand: it is a fixed shape with a few plain values, and serde_yaml is no longer maintained.
 fn mlmodel(linear: &Linear, model_bytes: usize) -> Result<String> {
     let names = &linear.metadata.feature_names;
-    let n = linear.model.params().len();
+    let n = linear.model.n_features();
     let inputs = if names.is_empty() {
         format!(
             r#"[{{"type": "tensor", "tensor-spec": {{"dtype": "float64", "shape": [-1, {n}]}}}}]"#

@@ -10,6 +10,7 @@ use common::{command, root};
 use model_persistence::article::{Options, run};
 use model_persistence::convert::{self, Linear, Origin};
 use model_persistence::export::{self, ExportProblem, Format};
+use model_persistence::linear::LinearModel;
 use model_persistence::prelude::*;
 use model_persistence::sklearn;
 use model_persistence::train::from_parts;
@@ -18,7 +19,7 @@ use model_persistence::train::from_parts;
 fn awkward() -> Linear {
     let coef = [-0.0, 5e-324, f64::MAX, -1.0 / 3.0, 0.1];
     Linear {
-        model: from_parts(&coef, -2.5e-17).expect("a model"),
+        model: LinearModel::from(&from_parts(&coef, -2.5e-17).expect("a model")),
         metadata: Metadata {
             features: Some(5),
             feature_names: ["alcohol", "a, b", "od280/od315", "ünïcödé \"quoted\"", ""]
@@ -44,9 +45,12 @@ fn article() -> Linear {
     convert::load(dir.path().join("wine_linear.bin")).expect("the article's model")
 }
 
-fn bits(model: &Model) -> (Vec<u64>, u64) {
-    let params = model.params().iter().map(|v| v.to_bits()).collect();
-    (params, model.intercept().to_bits())
+fn bits(model: &LinearModel) -> (Vec<u64>, Vec<u64>) {
+    let params = model.coef().iter().map(|v| v.to_bits()).collect();
+    (
+        params,
+        model.intercept().iter().map(|v| v.to_bits()).collect(),
+    )
 }
 
 /// Reads back what `format` wrote: the skops file through the reader of scikit-learn's files.
@@ -55,7 +59,7 @@ fn read_back(bytes: &[u8], format: Format) -> Result<Linear, Error> {
         Format::Skops => {
             let python = sklearn::decode(bytes)?;
             Ok(Linear {
-                model: python.model()?,
+                model: python.linear()?,
                 metadata: python.metadata(),
                 origin: Origin::Sklearn(python),
             })
@@ -108,12 +112,12 @@ fn the_article_model_exports_to_the_committed_files() -> Result<(), Error> {
 #[test]
 fn models_no_format_can_hold_are_refused() -> Result<(), Error> {
     let mut no_coef = awkward();
-    no_coef.model = from_parts(&[], 1.0)?;
+    no_coef.model = LinearModel::from(&from_parts(&[], 1.0)?);
     no_coef.metadata.feature_names.clear();
     let mut names = awkward();
     names.metadata.feature_names.pop();
     let mut nan = awkward();
-    nan.model = from_parts(&[1.0, 2.0, f64::NAN, 4.0, 5.0], 0.0)?;
+    nan.model = LinearModel::from(&from_parts(&[1.0, 2.0, f64::NAN, 4.0, 5.0], 0.0)?);
     for format in Format::ALL {
         let problem = |linear: &Linear| match export::encode(linear, format) {
             Err(err) => match err.kind() {

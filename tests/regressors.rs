@@ -8,13 +8,12 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use model_persistence::convert;
-use model_persistence::evaluate::predict;
 use ndarray::Array2;
 use serde_json::Value;
 
-/// The classes read: their prediction is `X @ coef_ + intercept_`, with one target (for a
-/// RANSACRegressor, that of its fitted `estimator_`, when it is one of the others).
-const READ: [&str; 18] = [
+/// The classes read: their prediction is `X @ coef_.T + intercept_`, of one target or several
+/// (for a RANSACRegressor, that of its fitted `estimator_`, when it is one of the others).
+const READ: [&str; 22] = [
     "RidgeCV",
     "LassoCV",
     "ElasticNetCV",
@@ -33,6 +32,10 @@ const READ: [&str; 18] = [
     "TheilSenRegressor",
     "QuantileRegressor",
     "RANSACRegressor",
+    "LinearRegression",
+    "Ridge",
+    "MultiTaskLasso",
+    "MultiTaskElasticNet",
 ];
 
 fn expected(set: &str) -> Value {
@@ -66,17 +69,13 @@ fn check_set(set: &str) -> (BTreeSet<String>, BTreeSet<String>) {
                 .join(name);
             match convert::load(&path) {
                 Ok(linear) => {
-                    assert_eq!(
-                        model["targets"], 1,
-                        "{set}/{name}: read, but it has several targets"
-                    );
-                    let ours = predict(&linear.model, &x).expect("predictions");
-                    for (row, (o, t)) in ours.iter().zip(&theirs).enumerate() {
-                        assert!(
-                            close(*o, t[0]),
-                            "{set}/{name}: row {row}: {o} against {}",
-                            t[0]
-                        );
+                    let ours = linear.model.predict(&x).expect("predictions");
+                    assert_eq!(ours.nrows(), theirs.len(), "{set}/{name}");
+                    for (row, (o, t)) in ours.rows().into_iter().zip(&theirs).enumerate() {
+                        assert_eq!(o.len(), t.len(), "{set}/{name}: targets");
+                        for (o, t) in o.iter().zip(t) {
+                            assert!(close(*o, *t), "{set}/{name}: row {row}: {o} against {t}");
+                        }
                     }
                     read.insert(class.clone());
                 }

@@ -177,7 +177,7 @@ fn a_scikit_learn_file_at_a_url_is_read_within_the_limits() {
     std::fs::write(dir.path().join("Pck_LR_Model.pkl"), ARTICLE_PICKLE).unwrap();
     let at = Location::parse(&url(&dir.path().join("Pck_LR_Model.pkl"))).unwrap();
     let (linear, _) = store::read(&at, Limits::default()).unwrap();
-    assert_eq!(linear.model.params().len(), 13);
+    assert_eq!(linear.model.n_features(), 13);
     let err = store::read(&at, Limits { max_bytes: 64 }).unwrap_err();
     assert!(err.to_string().contains("--max-bytes"), "{err}");
 }

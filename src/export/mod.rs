@@ -14,6 +14,7 @@ use std::path::Path;
 
 use crate::convert::{Linear, Origin};
 use crate::layout::Metadata;
+use crate::linear::LinearModel;
 
 /// Who wrote a file, as the exports record it in ONNX and safetensors metadata.
 pub const PRODUCER: &str = concat!("model-persistence ", env!("CARGO_PKG_VERSION"));
@@ -83,7 +84,7 @@ impl std::fmt::Display for Format {
 /// # Ok::<(), Error>(())
 /// ```
 pub fn encode(linear: &Linear, format: Format) -> crate::Result<Vec<u8>> {
-    let portable = Portable::from(linear);
+    let portable = Portable::of(linear)?;
     portable.validate()?;
     Ok(match format {
         Format::Skops => skops::encode(&portable)?,
@@ -131,21 +132,30 @@ pub(crate) struct Portable {
     pub(crate) r2_test: Option<f64>,
 }
 
-impl From<&Linear> for Portable {
-    fn from(linear: &Linear) -> Self {
+impl Portable {
+    /// The numbers and names of `linear`, which must have one target and no link: the exports
+    /// of several targets and of a link are not written yet, and are refused rather than
+    /// written wrong.
+    fn of(linear: &Linear) -> Result<Self> {
+        if !linear.model.is_plain() {
+            return Err(ExportProblem::NotPlain {
+                targets: linear.model.n_targets(),
+                link: linear.model.link().name(),
+            });
+        }
         let model_type = match &linear.origin {
             Origin::Ours(header) => header.model_type.clone(),
             Origin::Sklearn(python) => format!("{}.{}", python.module, python.estimator),
             Origin::Exported(_) => std::any::type_name::<crate::train::Model>().to_string(),
         };
-        Portable {
-            coef: linear.model.params().to_vec(),
-            intercept: linear.model.intercept(),
+        Ok(Portable {
+            coef: linear.model.coef().row(0).to_vec(),
+            intercept: linear.model.intercept()[0],
             feature_names: linear.metadata.feature_names.clone(),
             model_type,
             r2_train: linear.metadata.r2_train,
             r2_test: linear.metadata.r2_test,
-        }
+        })
     }
 }
 
@@ -162,7 +172,7 @@ impl Portable {
             ..Metadata::default()
         };
         Ok(Linear {
-            model,
+            model: LinearModel::from(&model),
             metadata,
             origin: Origin::Exported(format),
         })
@@ -292,6 +302,16 @@ pub enum ExportProblem {
     /// A model with no coefficient cannot be exported.
     #[error("the model has no coefficients")]
     NoCoefficients,
+    /// A model of several targets or with a link, which the exports do not write yet.
+    #[error(
+        "the model has {targets} target(s) and the {link} link; the exports write one target and no link"
+    )]
+    NotPlain {
+        /// Its targets.
+        targets: usize,
+        /// Its link's name.
+        link: &'static str,
+    },
     /// The feature names, when given, must name every coefficient.
     #[error("the model has {coefficients} coefficients but {names} feature names")]
     NamesMismatch {
@@ -347,6 +367,7 @@ impl ExportProblem {
         !matches!(
             self,
             ExportProblem::NoCoefficients
+                | ExportProblem::NotPlain { .. }
                 | ExportProblem::NamesMismatch { .. }
                 | ExportProblem::NotFinite { .. }
         )

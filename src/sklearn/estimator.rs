@@ -12,7 +12,10 @@ use serde::Serialize;
 use super::error::SklearnProblem;
 use super::joblib::Compressor;
 use super::numpy::NdArray;
+use ndarray::{Array1, Array2};
+
 use crate::layout::Metadata;
+use crate::linear::{LinearModel, Link};
 use crate::train::Model;
 
 /// The scikit-learn estimators this reader accepts: each predicts `X @ coef_ + intercept_`
@@ -63,10 +66,18 @@ pub enum Estimator {
     TheilSenRegressor,
     /// `sklearn.linear_model.QuantileRegressor`.
     QuantileRegressor,
+    /// `sklearn.linear_model.MultiTaskLasso`.
+    MultiTaskLasso,
+    /// `sklearn.linear_model.MultiTaskElasticNet`.
+    MultiTaskElasticNet,
+    /// `sklearn.linear_model.MultiTaskLassoCV`.
+    MultiTaskLassoCV,
+    /// `sklearn.linear_model.MultiTaskElasticNetCV`.
+    MultiTaskElasticNetCV,
 }
 
 /// The allowlist of estimator classes: module and class name as pickles and skops spell them.
-pub(crate) const ESTIMATORS: [(&str, &str, Estimator); 21] = [
+pub(crate) const ESTIMATORS: [(&str, &str, Estimator); 25] = [
     (
         "sklearn.linear_model._base",
         "LinearRegression",
@@ -156,6 +167,26 @@ pub(crate) const ESTIMATORS: [(&str, &str, Estimator); 21] = [
         "QuantileRegressor",
         Estimator::QuantileRegressor,
     ),
+    (
+        "sklearn.linear_model._coordinate_descent",
+        "MultiTaskLasso",
+        Estimator::MultiTaskLasso,
+    ),
+    (
+        "sklearn.linear_model._coordinate_descent",
+        "MultiTaskElasticNet",
+        Estimator::MultiTaskElasticNet,
+    ),
+    (
+        "sklearn.linear_model._coordinate_descent",
+        "MultiTaskLassoCV",
+        Estimator::MultiTaskLassoCV,
+    ),
+    (
+        "sklearn.linear_model._coordinate_descent",
+        "MultiTaskElasticNetCV",
+        Estimator::MultiTaskElasticNetCV,
+    ),
 ];
 
 /// The meta-estimators whose fitted `estimator_` is what predicts, module and class name: a
@@ -201,6 +232,10 @@ impl Estimator {
             Estimator::LinearSVR => "LinearSVR",
             Estimator::TheilSenRegressor => "TheilSenRegressor",
             Estimator::QuantileRegressor => "QuantileRegressor",
+            Estimator::MultiTaskLasso => "MultiTaskLasso",
+            Estimator::MultiTaskElasticNet => "MultiTaskElasticNet",
+            Estimator::MultiTaskLassoCV => "MultiTaskLassoCV",
+            Estimator::MultiTaskElasticNetCV => "MultiTaskElasticNetCV",
         }
     }
 }
@@ -252,18 +287,22 @@ pub struct PythonModel {
     pub n_features_in: usize,
     /// `feature_names_in_`, present when the model was fitted on a DataFrame.
     pub feature_names_in: Option<Vec<String>>,
-    /// `coef_`, converted to f64.
-    pub coef: Vec<f64>,
-    /// `intercept_` (0.0 when fitted with `fit_intercept=False`).
-    pub intercept: f64,
+    /// `coef_`, converted to f64, a row a target: `(1, n)` for the usual one target.
+    pub coef: Array2<f64>,
+    /// `intercept_`, one a target (0.0 when fitted with `fit_intercept=False`).
+    pub intercept: Array1<f64>,
+    /// What the predictions pass through: `exp` for the log link of the Poisson, Gamma and
+    /// Tweedie regressors.
+    pub link: Link,
     /// The container it was read from.
     pub container: Container,
 }
 
 impl PythonModel {
-    /// The crate's [`Model`] with this file's coefficients and intercept: what `predict`, `r2`
-    /// and `save` take. A Ridge, Lasso or ElasticNet predicts as a linear regression does once
-    /// fitted, so all four become the same Rust type, every bit of their numbers kept.
+    /// The article's [`Model`] with this file's coefficients and intercept, for a model of one
+    /// target and no link: what `predict`, `r2` and `save` take. Every linear regressor read
+    /// predicts as a linear regression does once fitted, so all become the same Rust type,
+    /// every bit of their numbers kept.
     ///
     /// ```
     /// use model_persistence::prelude::*;
@@ -271,12 +310,25 @@ impl PythonModel {
     ///
     /// let python = sklearn::decode(ARTICLE_PICKLE)?;
     /// let model: Model = python.model()?;
-    /// assert_eq!(model.params().to_vec(), python.coef);
-    /// assert_eq!(model.intercept(), python.intercept);
+    /// assert_eq!(model.params(), python.coef.row(0));
+    /// assert_eq!(model.intercept(), python.intercept[0]);
     /// # Ok::<(), Error>(())
     /// ```
     pub fn model(&self) -> crate::Result<Model> {
-        crate::train::from_parts(&self.coef, self.intercept)
+        self.linear()?.to_model()
+    }
+
+    /// The model of any number of targets, with its link.
+    ///
+    /// ```
+    /// use model_persistence::sklearn::{self, ARTICLE_PICKLE};
+    ///
+    /// let linear = sklearn::decode(ARTICLE_PICKLE)?.linear()?;
+    /// assert_eq!((linear.n_targets(), linear.n_features()), (1, 13));
+    /// # Ok::<(), model_persistence::Error>(())
+    /// ```
+    pub fn linear(&self) -> crate::Result<LinearModel> {
+        LinearModel::new(self.coef.clone(), self.intercept.clone(), self.link)
     }
 
     /// What the file says about the model, as the crate's [`Metadata`]: the number and names of
@@ -331,9 +383,28 @@ impl fmt::Display for PythonModel {
         if let Some(names) = &self.feature_names_in {
             writeln!(f, "names         {}", names.join(", "))?;
         }
-        writeln!(f, "intercept     {}", self.intercept)?;
-        let coef: Vec<String> = self.coef.iter().map(f64::to_string).collect();
-        write!(f, "coef          {}", coef.join(", "))
+        if self.link != Link::Identity {
+            writeln!(f, "link          {}", self.link.name())?;
+        }
+        let text = |values: ndarray::ArrayView1<f64>| {
+            let values: Vec<String> = values.iter().map(f64::to_string).collect();
+            values.join(", ")
+        };
+        if self.coef.nrows() == 1 {
+            writeln!(f, "intercept     {}", self.intercept[0])?;
+            return write!(f, "coef          {}", text(self.coef.row(0)));
+        }
+        writeln!(f, "targets       {}", self.coef.nrows())?;
+        writeln!(f, "intercept     {}", text(self.intercept.view()))?;
+        for (target, row) in self.coef.rows().into_iter().enumerate() {
+            let sep = if target + 1 == self.coef.nrows() {
+                ""
+            } else {
+                "\n"
+            };
+            write!(f, "coef[{target}]{:<6}{}{sep}", "", text(row))?;
+        }
+        Ok(())
     }
 }
 
@@ -395,16 +466,17 @@ pub(crate) fn build(
         attribute,
     };
     let coef = coef(estimator, get("coef_").ok_or_else(|| missing("coef_"))?)?;
-    let intercept = intercept(get("intercept_").ok_or_else(|| missing("intercept_"))?)?;
+    let attr = get("intercept_").ok_or_else(|| missing("intercept_"))?;
+    let intercept = intercept(attr, coef.nrows())?;
     let n_features_in = match get("n_features_in_") {
         Some(attr) => count(attr)?,
         // Files older than scikit-learn 0.24 do not record it: the coefficients say.
-        None => coef.len(),
+        None => coef.ncols(),
     };
-    if coef.len() != n_features_in {
+    if coef.ncols() != n_features_in {
         return Err(SklearnProblem::FeatureCount {
             attribute: "coef_",
-            found: coef.len(),
+            found: coef.ncols(),
             expected: n_features_in,
         });
     }
@@ -423,6 +495,7 @@ pub(crate) fn build(
         feature_names_in,
         coef,
         intercept,
+        link: Link::Identity,
         container,
     })
 }
@@ -434,39 +507,57 @@ fn wrong(attribute: &'static str, expected: &'static str) -> SklearnProblem {
     }
 }
 
-/// `coef_`: a float64 or float32 array of shape `(n,)`, or `(1, n)` as a model fitted on a
-/// `y` of one column stores it, as f64 values.
-fn coef(estimator: Estimator, attr: &Attr) -> Result<Vec<f64>, SklearnProblem> {
+/// `coef_`: a float64 or float32 array of shape `(n,)` (one target), or `(k, n)` (a row a target,
+/// `(1, n)` for a model fitted on a `y` of one column), as f64 values of shape `(k, n)`.
+fn coef(estimator: Estimator, attr: &Attr) -> Result<Array2<f64>, SklearnProblem> {
     let Attr::Array(array) = attr else {
         return Err(wrong("coef_", "a numpy array"));
     };
-    if !matches!(array.shape.as_slice(), [_] | [1, _]) {
-        return Err(SklearnProblem::CoefShape {
-            estimator,
-            shape: array.shape.clone(),
-        });
-    }
-    array.to_f64().ok_or(SklearnProblem::NotFloat {
+    let shape = match array.shape.as_slice() {
+        [n] => (1, *n),
+        [k, n] if *k > 0 => (*k, *n),
+        _ => {
+            return Err(SklearnProblem::CoefShape {
+                estimator,
+                shape: array.shape.clone(),
+            });
+        }
+    };
+    let values = array.to_f64().ok_or(SklearnProblem::NotFloat {
         attribute: "coef_",
         dtype: array.dtype,
+    })?;
+    // A Fortran-ordered array holds its columns in turn.
+    let coef = if array.fortran_order {
+        Array2::from_shape_vec((shape.1, shape.0), values).map(|a| a.reversed_axes().to_owned())
+    } else {
+        Array2::from_shape_vec(shape, values)
+    };
+    coef.map_err(|_| SklearnProblem::CoefShape {
+        estimator,
+        shape: array.shape.clone(),
     })
 }
 
-/// `intercept_`: a Python float or int, a numpy scalar of floats, or an array of shape `(1,)`
-/// as a model fitted on a `y` of one column stores it.
-fn intercept(attr: &Attr) -> Result<f64, SklearnProblem> {
+/// `intercept_`, one a target of the `targets`: a Python float or int, or a numpy scalar of
+/// floats (the same for every target: 0.0 when fitted without an intercept), or an array of
+/// shape `(targets,)`.
+fn intercept(attr: &Attr, targets: usize) -> Result<Array1<f64>, SklearnProblem> {
+    let not_float = |array: &NdArray| SklearnProblem::NotFloat {
+        attribute: "intercept_",
+        dtype: array.dtype,
+    };
     match attr {
-        Attr::Float(x) => Ok(*x),
-        Attr::Int(n) => Ok(*n as f64),
-        Attr::Array(array) if matches!(array.shape.as_slice(), [] | [1]) => {
-            match array.to_f64().as_deref() {
-                Some([x]) => Ok(*x),
-                _ => Err(SklearnProblem::NotFloat {
-                    attribute: "intercept_",
-                    dtype: array.dtype,
-                }),
-            }
-        }
+        Attr::Float(x) => Ok(Array1::from_elem(targets, *x)),
+        Attr::Int(n) => Ok(Array1::from_elem(targets, *n as f64)),
+        Attr::Array(array) if array.shape.is_empty() => match array.to_f64().as_deref() {
+            Some([x]) => Ok(Array1::from_elem(targets, *x)),
+            _ => Err(not_float(array)),
+        },
+        Attr::Array(array) if array.shape == [targets] => Ok(Array1::from(
+            array.to_f64().ok_or_else(|| not_float(array))?,
+        )),
+        Attr::Array(_) => Err(wrong("intercept_", "one number a target")),
         _ => Err(wrong("intercept_", "a number")),
     }
 }

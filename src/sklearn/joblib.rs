@@ -210,14 +210,15 @@ pub(crate) fn old_refusal(bytes: &[u8], limits: Limits) -> SklearnProblem {
 /// The width of the hex length after `ZF`: `len(hex(2**64))`, as joblib wrote it.
 const OLD_LENGTH: usize = 19;
 
-/// What a `NumpyArrayWrapper`'s state says about the array that follows it. Its `order` is
-/// checked but not kept, as for every array ([`NdArray`](super::numpy::NdArray)).
+/// What a `NumpyArrayWrapper`'s state says about the array that follows it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Wrapper {
     /// The array's shape.
     pub(crate) shape: Vec<usize>,
     /// The element type.
     pub(crate) dtype: Dtype,
+    /// Whether the data that follows is in Fortran order (`order` is `'F'`).
+    pub(crate) fortran_order: bool,
     /// True when the state has `numpy_array_alignment_bytes` (joblib 1.2 and later): then a
     /// padding length byte and the padding come before the data.
     pub(crate) aligned: bool,

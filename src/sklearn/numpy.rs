@@ -153,8 +153,8 @@ pub(crate) enum Data {
 
 /// A numpy array (or a numpy scalar, with an empty shape) read from a file.
 ///
-/// The readers check a file's C or Fortran order flag but do not keep it: every array a model is
-/// read from is a scalar or one-dimensional, where both orders lay the elements out alike.
+/// The readers keep a file's C or Fortran order flag: a `coef_` of several targets is often
+/// Fortran-ordered (scikit-learn transposes what it solved for), its columns stored in turn.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct NdArray {
     /// Element type.
@@ -163,6 +163,8 @@ pub(crate) struct NdArray {
     pub(crate) shape: Vec<usize>,
     /// The elements.
     pub(crate) data: Data,
+    /// Whether the elements are stored in Fortran order (the first index varying fastest).
+    pub(crate) fortran_order: bool,
 }
 
 /// The number of elements of a shape, or `None` on overflow.
@@ -184,6 +186,7 @@ impl NdArray {
             dtype,
             shape,
             data: Data::Bytes(bytes),
+            fortran_order: false,
         })
     }
 
@@ -198,6 +201,7 @@ impl NdArray {
             dtype,
             shape,
             data: Data::Objects(Rc::from(items)),
+            fortran_order: false,
         })
     }
 
@@ -296,13 +300,18 @@ pub(crate) fn parse_npy(bytes: &[u8]) -> Result<NdArray, SklearnProblem> {
     if dtype.kind == Kind::Object {
         return Err(bad("it holds Python objects, which need pickle"));
     }
-    NdArray::from_bytes(dtype, fields.shape, Rc::from(data))
-        .ok_or(bad("its data does not match its shape and dtype"))
+    let array = NdArray::from_bytes(dtype, fields.shape, Rc::from(data))
+        .ok_or(bad("its data does not match its shape and dtype"))?;
+    Ok(NdArray {
+        fortran_order: fields.fortran_order,
+        ..array
+    })
 }
 
-/// The `.npy` header fields that are kept; `fortran_order` is only checked (see [`NdArray`]).
+/// The `.npy` header fields.
 struct NpyHeader {
     descr: String,
+    fortran_order: bool,
     shape: Vec<usize>,
 }
 
@@ -329,9 +338,9 @@ impl NpyHeader {
             }
         }
         p.rest.trim().is_empty().then_some(())?;
-        fortran?;
         Some(NpyHeader {
             descr: descr?,
+            fortran_order: fortran?,
             shape: shape?,
         })
     }

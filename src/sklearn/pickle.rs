@@ -1630,19 +1630,19 @@ impl<'a> Machine<'a> {
                 }
             }
             (Role::FromBuffer, Call::Reduce, [buffer, dtype, shape, order]) => {
-                if !matches!(self.obj(*order), Some(Obj::Str(o)) if o == "C" || o == "F") {
-                    return Err(bad());
-                }
+                let fortran_order = match self.obj(*order) {
+                    Some(Obj::Str(o)) if o == "C" || o == "F" => o == "F",
+                    _ => return Err(bad()),
+                };
                 match (self.obj(*buffer), self.obj(*dtype), self.shape(*shape)) {
                     (Some(Obj::Bytes(bytes)), Some(Obj::Dtype(dtype)), Some(shape))
                         if dtype.kind != Kind::Object =>
                     {
-                        Obj::Array(Box::new(self.array(
-                            global,
-                            *dtype,
-                            shape,
-                            bytes.clone(),
-                        )?))
+                        let array = self.array(global, *dtype, shape, bytes.clone())?;
+                        Obj::Array(Box::new(NdArray {
+                            fortran_order,
+                            ..array
+                        }))
                     }
                     _ => return Err(bad()),
                 }
@@ -1774,11 +1774,14 @@ impl<'a> Machine<'a> {
         let Some(Obj::Dtype(dtype)) = self.obj(*dtype) else {
             return Err(bad());
         };
-        // The order is checked, not kept (see `NdArray`).
-        flag(*fortran).ok_or_else(bad)?;
+        let fortran_order = flag(*fortran).ok_or_else(bad)?;
         if dtype.kind != Kind::Object {
             let bytes = self.raw_bytes(*raw).ok_or_else(bad)?;
-            return self.array(global, *dtype, shape, bytes);
+            let array = self.array(global, *dtype, shape, bytes)?;
+            return Ok(NdArray {
+                fortran_order,
+                ..array
+            });
         }
         let Some(Obj::List(items)) = self.obj(*raw) else {
             return Err(bad());
@@ -1848,6 +1851,10 @@ impl<'a> Machine<'a> {
         let (data, end) = joblib::array_data(&wrapper, self.input, start)?;
         let (size, len) = (end - start, data.len());
         let array = self.array(class, wrapper.dtype, wrapper.shape, Rc::from(data))?;
+        let array = NdArray {
+            fortran_order: wrapper.fortran_order,
+            ..array
+        };
         self.arg_line(start, || {
             let padding = if wrapper.aligned {
                 format!("1 + {} padding bytes, then ", size.saturating_sub(len + 1))
@@ -1880,7 +1887,6 @@ impl<'a> Machine<'a> {
         let Some(Obj::Dict(items)) = self.obj(state) else {
             return None;
         };
-        // The order is checked, not kept (see `NdArray`).
         let (mut shape, mut order, mut dtype, mut aligned) = (None, None, None, false);
         for (key, value) in items {
             let Some(Obj::Str(key)) = self.obj(*key) else {
@@ -1889,7 +1895,7 @@ impl<'a> Machine<'a> {
             match (key.as_str(), self.obj(*value)) {
                 ("subclass", Some(Obj::Global(g))) if g.role == Role::NdArray => {}
                 ("shape", _) => shape = Some(self.shape(*value)?),
-                ("order", Some(Obj::Str(o))) if o == "C" || o == "F" => order = Some(()),
+                ("order", Some(Obj::Str(o))) if o == "C" || o == "F" => order = Some(o == "F"),
                 ("dtype", Some(Obj::Dtype(d))) => dtype = Some(*d),
                 ("allow_mmap", _) => {
                     flag(*value)?;
@@ -1902,10 +1908,10 @@ impl<'a> Machine<'a> {
                 _ => return None,
             }
         }
-        order?;
         Some(Wrapper {
             shape: shape?,
             dtype: dtype?,
+            fortran_order: order?,
             aligned,
         })
     }
