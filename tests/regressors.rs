@@ -11,9 +11,10 @@ use model_persistence::convert;
 use ndarray::Array2;
 use serde_json::Value;
 
-/// The classes read: their prediction is `X @ coef_.T + intercept_`, of one target or several
-/// (for a RANSACRegressor, that of its fitted `estimator_`, when it is one of the others).
-const READ: [&str; 22] = [
+/// The classes read: their prediction is `X @ coef_.T + intercept_`, of one target or several,
+/// or its `exp` for the log link of the GLMs (for a RANSACRegressor, that of its fitted
+/// `estimator_`, when it is one of the others).
+const READ: [&str; 25] = [
     "RidgeCV",
     "LassoCV",
     "ElasticNetCV",
@@ -36,6 +37,9 @@ const READ: [&str; 22] = [
     "Ridge",
     "MultiTaskLasso",
     "MultiTaskElasticNet",
+    "PoissonRegressor",
+    "GammaRegressor",
+    "TweedieRegressor",
 ];
 
 fn expected(set: &str) -> Value {

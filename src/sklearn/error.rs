@@ -146,9 +146,8 @@ pub enum SklearnProblem {
     },
     /// The file holds a scikit-learn object other than the linear regressors read.
     #[error(
-        "the file holds a {}{}; read are the linear regressors that predict X @ coef_ + intercept_ \
-         for one target (LinearRegression, Ridge, Lasso, ElasticNet, SGDRegressor, HuberRegressor \
-         and {} more)",
+        "the file holds a {}{}; read are scikit-learn's linear regressors (LinearRegression, Ridge, \
+         Lasso, ElasticNet, SGDRegressor, PoissonRegressor and {} more)",
         last_part(.class),
         kind_of(.class),
         super::estimator::ESTIMATORS.len() - 6

@@ -74,10 +74,16 @@ pub enum Estimator {
     MultiTaskLassoCV,
     /// `sklearn.linear_model.MultiTaskElasticNetCV`.
     MultiTaskElasticNetCV,
+    /// `sklearn.linear_model.PoissonRegressor`: `exp` of the sum (its log link).
+    PoissonRegressor,
+    /// `sklearn.linear_model.GammaRegressor`: `exp` of the sum (its log link).
+    GammaRegressor,
+    /// `sklearn.linear_model.TweedieRegressor`: the sum, or its `exp` (its `link`, by `power`).
+    TweedieRegressor,
 }
 
 /// The allowlist of estimator classes: module and class name as pickles and skops spell them.
-pub(crate) const ESTIMATORS: [(&str, &str, Estimator); 25] = [
+pub(crate) const ESTIMATORS: [(&str, &str, Estimator); 28] = [
     (
         "sklearn.linear_model._base",
         "LinearRegression",
@@ -187,12 +193,69 @@ pub(crate) const ESTIMATORS: [(&str, &str, Estimator); 25] = [
         "MultiTaskElasticNetCV",
         Estimator::MultiTaskElasticNetCV,
     ),
+    (
+        "sklearn.linear_model._glm.glm",
+        "PoissonRegressor",
+        Estimator::PoissonRegressor,
+    ),
+    (
+        "sklearn.linear_model._glm.glm",
+        "GammaRegressor",
+        Estimator::GammaRegressor,
+    ),
+    (
+        "sklearn.linear_model._glm.glm",
+        "TweedieRegressor",
+        Estimator::TweedieRegressor,
+    ),
 ];
 
 /// The meta-estimators whose fitted `estimator_` is what predicts, module and class name: a
 /// RANSACRegressor fits its estimator on the inliers it found, and predicts with it.
 pub(crate) const WRAPPERS: [(&str, &str); 1] =
     [("sklearn.linear_model._ransac", "RANSACRegressor")];
+
+/// The parts of a fitted GLM's `_base_loss` (scikit-learn 1.1 and later): the loss, its Cython
+/// twin, its link and the intervals of its values. None of them predicts (the estimator's
+/// class and `power` say which link applies), so the readers keep them as inert objects,
+/// never called, and skip them.
+pub(crate) const LOSS_PARTS: [(&str, &[&str]); 3] = [
+    (
+        "sklearn._loss.loss",
+        &[
+            "HalfPoissonLoss",
+            "HalfGammaLoss",
+            "HalfTweedieLoss",
+            "HalfTweedieLossIdentity",
+        ],
+    ),
+    (
+        "sklearn._loss._loss",
+        &[
+            "CyHalfPoissonLoss",
+            "CyHalfGammaLoss",
+            "CyHalfTweedieLoss",
+            "CyHalfTweedieLossIdentity",
+            // How Cython pickles them in scikit-learn 1.1 to 1.3: a function of the class, a
+            // checksum and the state; named here as data, never called.
+            "__pyx_unpickle_CyHalfPoissonLoss",
+            "__pyx_unpickle_CyHalfGammaLoss",
+            "__pyx_unpickle_CyHalfTweedieLoss",
+            "__pyx_unpickle_CyHalfTweedieLossIdentity",
+        ],
+    ),
+    (
+        "sklearn._loss.link",
+        &["LogLink", "IdentityLink", "Interval"],
+    ),
+];
+
+/// Whether `module.name` is one of the [`LOSS_PARTS`].
+pub(crate) fn is_loss_part(module: &str, name: &str) -> bool {
+    LOSS_PARTS
+        .iter()
+        .any(|(m, names)| *m == module && names.contains(&name))
+}
 
 /// Whether `module.name` is one of the [`WRAPPERS`].
 pub(crate) fn is_wrapper(module: &str, name: &str) -> bool {
@@ -236,6 +299,9 @@ impl Estimator {
             Estimator::MultiTaskElasticNet => "MultiTaskElasticNet",
             Estimator::MultiTaskLassoCV => "MultiTaskLassoCV",
             Estimator::MultiTaskElasticNetCV => "MultiTaskElasticNetCV",
+            Estimator::PoissonRegressor => "PoissonRegressor",
+            Estimator::GammaRegressor => "GammaRegressor",
+            Estimator::TweedieRegressor => "TweedieRegressor",
         }
     }
 }
@@ -495,8 +561,35 @@ pub(crate) fn build(
         feature_names_in,
         coef,
         intercept,
-        link: Link::Identity,
+        link: link(estimator, &get)?,
         container,
+    })
+}
+
+/// The link a fitted estimator's predictions pass through, as scikit-learn's GLMs choose it:
+/// log for Poisson and Gamma; for Tweedie, `link`, where `auto` is identity for a `power` of
+/// 0 or less and log above.
+fn link<'a>(
+    estimator: Estimator,
+    get: &impl Fn(&str) -> Option<&'a Attr>,
+) -> Result<Link, SklearnProblem> {
+    Ok(match estimator {
+        Estimator::PoissonRegressor | Estimator::GammaRegressor => Link::Exp,
+        Estimator::TweedieRegressor => {
+            let power = match get("power") {
+                Some(Attr::Float(p)) => *p,
+                Some(Attr::Int(p)) => *p as f64,
+                _ => return Err(wrong("power", "a number")),
+            };
+            match get("link") {
+                Some(Attr::Str(link)) if link == "identity" => Link::Identity,
+                Some(Attr::Str(link)) if link == "log" => Link::Exp,
+                Some(Attr::Str(link)) if link == "auto" && power <= 0.0 => Link::Identity,
+                Some(Attr::Str(link)) if link == "auto" => Link::Exp,
+                _ => return Err(wrong("link", "'auto', 'identity' or 'log'")),
+            }
+        }
+        _ => Link::Identity,
     })
 }
 

@@ -157,6 +157,9 @@ enum Role {
     Estimator(Estimator),
     /// A meta-estimator whose fitted `estimator_` predicts ([`estimator::WRAPPERS`]).
     Wrapper,
+    /// A part of a GLM's loss ([`estimator::LOSS_PARTS`]): built as an inert object, whatever
+    /// its arguments and state, and never looked at.
+    LossPart,
     /// `copyreg._reconstructor(cls, object, None)`: an instance of `cls`.
     Reconstructor,
     /// `builtins.object`, as an argument of `_reconstructor`.
@@ -211,6 +214,9 @@ fn resolve(module: &str, name: &str, protocol: u8) -> Result<Role, SklearnProble
     }
     if estimator::is_wrapper(fixed, name) {
         return Ok(Role::Wrapper);
+    }
+    if estimator::is_loss_part(fixed, name) {
+        return Ok(Role::LossPart);
     }
     let role = match (fixed, name) {
         ("copyreg", "_reconstructor") => Role::Reconstructor,
@@ -295,9 +301,11 @@ impl Pickle<'_> {
         container: Container,
     ) -> Result<PythonModel, SklearnProblem> {
         let Role::Estimator(estimator) = instance.class.role else {
-            return Err(SklearnProblem::NotAnEstimator {
-                found: "a joblib array wrapper",
-            });
+            let found = match instance.class.role {
+                Role::LossPart => "a part of a loss",
+                _ => "a joblib array wrapper",
+            };
+            return Err(SklearnProblem::NotAnEstimator { found });
         };
         let (last, order) = self.state_in_order(instance)?;
         let attrs = order
@@ -1582,6 +1590,11 @@ impl<'a> Machine<'a> {
             return Err(bad());
         }
         let obj = match (global.role, how, args.as_slice()) {
+            // A loss part is built from the numbers it is given (a Tweedie power), never called.
+            (Role::LossPart, _, _) => Obj::Instance(Instance {
+                class: global.clone(),
+                state: None,
+            }),
             (Role::Estimator(_) | Role::Wrapper | Role::ArrayWrapper, _, []) => {
                 Obj::Instance(Instance {
                     class: global.clone(),
@@ -1593,7 +1606,10 @@ impl<'a> Machine<'a> {
                     (Some(Obj::Global(class)), Some(Obj::Global(base)))
                         if matches!(
                             class.role,
-                            Role::Estimator(_) | Role::Wrapper | Role::ArrayWrapper
+                            Role::Estimator(_)
+                                | Role::Wrapper
+                                | Role::LossPart
+                                | Role::ArrayWrapper
                         ) && base.role == Role::Object =>
                     {
                         Obj::Instance(Instance {
@@ -1719,6 +1735,10 @@ impl<'a> Machine<'a> {
                     (Role::ArrayWrapper, _) if !nested => {
                         return self.unwrap_array(&class, state).map(Some);
                     }
+                    (Role::LossPart, _) if fresh => Ok(Obj::Instance(Instance {
+                        class,
+                        state: Some(state),
+                    })),
                     (Role::Estimator(_) | Role::Wrapper, Some(Obj::Dict(_))) if fresh => {
                         Ok(Obj::Instance(Instance {
                             class,

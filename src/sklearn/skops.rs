@@ -269,6 +269,10 @@ fn audit(schema: &Json) -> Result<(), SklearnProblem> {
         let mut next: Vec<&Json> = Vec::new();
         match loader {
             "ObjectNode" | "DTypeNode" => next.extend(map.get("content")),
+            "LossNode" => {
+                next.extend(map.get("content"));
+                next.extend(map.get("__reduce__").and_then(|r| child(r, "args")));
+            }
             "DictNode" => {
                 if let Some(Json::Object(items)) = map.get("content") {
                     next.extend(items.values());
@@ -312,6 +316,10 @@ fn check(
 ) -> Result<(), SklearnProblem> {
     let linear = Estimator::from_path(module, class).is_some();
     if loader == "ObjectNode" && (linear || estimator::is_wrapper(module, class)) {
+        return Ok(());
+    }
+    // A GLM's loss: an object, or a Cython loss that skops 0.10 and later writes as a LossNode.
+    if matches!(loader, "ObjectNode" | "LossNode") && estimator::is_loss_part(module, class) {
         return Ok(());
     }
     let allowed = ALLOWED

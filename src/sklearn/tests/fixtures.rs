@@ -278,14 +278,14 @@ fn unsupported_files_say_what_they_hold() {
         for u in list(&expected, "unsupported") {
             let file = u["file"].as_str().expect("file");
             if file == "unsupported_coef2d.pkl" {
-                // Read since models of several targets are (see the test below).
+                // Read since models of several targets are (see the test above).
                 continue;
             }
             let err = sklearn::read(&bytes(set, file)).expect_err(file);
             let message = err.to_string();
             let wanted = match file {
                 "unsupported_logistic.pkl" => {
-                    "the file holds a LogisticRegression; read are the linear regressors"
+                    "the file holds a LogisticRegression; read are scikit-learn's linear regressors"
                 }
                 "unsupported_int_coef.pkl" => "coef_ has dtype int64; only float64 and float32",
                 "unsupported_sparse_coef.pkl" => {

@@ -290,9 +290,9 @@ fn globals_off_the_allowlist_are_refused_as_spelled() {
     ]));
     assert_eq!(
         err.unwrap_err().to_string(),
-        "the file holds a DecisionTreeRegressor, a tree-based model; read are the linear regressors \
-         that predict X @ coef_ + intercept_ for one target (LinearRegression, Ridge, Lasso, \
-         ElasticNet, SGDRegressor, HuberRegressor and 19 more)"
+        "the file holds a DecisionTreeRegressor, a tree-based model; read are scikit-learn's \
+         linear regressors (LinearRegression, Ridge, Lasso, ElasticNet, SGDRegressor, \
+         PoissonRegressor and 22 more)"
     );
 }
 
