@@ -110,7 +110,58 @@ def check_safetensors(path, x_te, names, ours, metadata):
     check("safetensors: R² test in the metadata", float(meta.get("r2_test", "nan")) == metadata["r2_test"], meta.get("r2_test"))
 
 
+def relative(a, b):
+    """The largest difference of a and b relative to the larger of 1 and b."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        return float("inf")
+    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b))))
+
+
+def check_regressors(folder, expected_path):
+    """The exports of models of several targets or with a log link, which our command line
+    wrote into `folder` from scikit-learn's files (STEM.onnx, STEM.safetensors and, without a
+    link, STEM.skops), predict what scikit-learn predicted, to 1e-12 relative."""
+    expected = json.loads(Path(expected_path).read_text())
+    stems = sorted({p.stem for p in Path(folder).glob("*.onnx")})
+    check("regressors: exports to check", len(stems) >= 4, stems)
+    for stem in stems:
+        model = next(m for m in expected["models"] if m["files"][0]["file"].startswith(stem + "."))
+        x = np.array(expected["rows"][model["rows"]])
+        want = np.array(model["predictions"])
+        session = onnxruntime.InferenceSession(str(Path(folder) / f"{stem}.onnx"),
+                                               providers=["CPUExecutionProvider"])
+        (got,) = session.run(None, {"X": x})
+        check(f"regressors: {stem}.onnx in onnxruntime predicts scikit-learn's",
+              relative(got, want) <= TOLERANCE, relative(got, want))
+        tensors = safetensors.numpy.load_file(str(Path(folder) / f"{stem}.safetensors"))
+        with safetensors.safe_open(str(Path(folder) / f"{stem}.safetensors"), framework="np") as f:
+            link = f.metadata().get("link", "identity")
+        coef = tensors["coef"].reshape(len(tensors["intercept"]), -1)
+        got = x @ coef.T + tensors["intercept"]
+        got = np.exp(got) if link == "exp" else got
+        check(f"regressors: {stem}.safetensors, X @ coef.T + intercept ({link}), is scikit-learn's",
+              relative(got, want) <= TOLERANCE, relative(got, want))
+        skops_path = Path(folder) / f"{stem}.skops"
+        if link == "identity":
+            untrusted = skops.io.get_untrusted_types(file=str(skops_path))
+            loaded = skops.io.load(str(skops_path), trusted=[TRUSTED] if untrusted else None)
+            got = np.asarray(loaded.predict(x)).reshape(want.shape)
+            check(f"regressors: {stem}.skops is a LinearRegression predicting scikit-learn's",
+                  type(loaded) is LinearRegression and relative(got, want) <= TOLERANCE,
+                  f"{type(loaded).__name__}, {relative(got, want)}")
+        else:
+            check(f"regressors: {stem} with the {link} link is not written as skops",
+                  not skops_path.exists())
+
+
 def main():
+    if sys.argv[1] == "--regressors":
+        check_regressors(sys.argv[2], sys.argv[3])
+        failed = results.count(False)
+        print(f"{len(results) - failed} passed, {failed} failed")
+        sys.exit(1 if failed else 0)
     if sys.argv[1] == "--rows":
         x_te, _, _ = article_rows()
         # repr of a Python float is its shortest exact decimal: the rows reach Rust bit for bit.

@@ -63,6 +63,9 @@ impl LinearModel {
             }
             .into());
         }
+        // Rows in memory order, so that every source (a Fortran-ordered coef_ among them) sums
+        // a target's terms the same way, to the same bits.
+        let coef = coef.as_standard_layout().into_owned();
         Ok(LinearModel {
             coef,
             intercept,

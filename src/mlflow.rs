@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::convert::Linear;
 use crate::error::{Error, Result};
 use crate::export::{self, Format};
+use crate::linear::Link;
 
 /// The MLflow release the directory is written for (`mlflow_version` in `MLmodel`).
 pub const MLFLOW_VERSION: &str = "3.18.0";
@@ -50,18 +51,21 @@ const SKOPS_FILE: &str = "model.skops";
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
 pub fn files(linear: &Linear) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut files = vec![
-        (ONNX_FILE.to_string(), export::encode(linear, Format::Onnx)?),
-        (
-            SKOPS_FILE.to_string(),
-            export::encode(linear, Format::Skops)?,
-        ),
+    let mut files = vec![(ONNX_FILE.to_string(), export::encode(linear, Format::Onnx)?)];
+    // skops does not write a model with a link yet: such a folder has the ONNX flavor only.
+    let sklearn = linear.model.link() == Link::Identity;
+    if sklearn {
+        let skops = export::encode(linear, Format::Skops)?;
+        files.push((SKOPS_FILE.to_string(), skops));
+    }
+    files.extend([
         ("requirements.txt".to_string(), requirements().into_bytes()),
         ("python_env.yaml".to_string(), python_env().into_bytes()),
         ("conda.yaml".to_string(), conda().into_bytes()),
-    ];
+    ]);
     let size = files.iter().map(|(_, bytes)| bytes.len()).sum();
-    files.push(("MLmodel".to_string(), mlmodel(linear, size)?.into_bytes()));
+    let mlmodel = mlmodel(linear, size, sklearn)?;
+    files.push(("MLmodel".to_string(), mlmodel.into_bytes()));
     Ok(files)
 }
 
@@ -150,7 +154,7 @@ struct Column<'a> {
 
 /// `MLmodel`: the flavors, the signature and what MLflow records about the model. YAML written
 /// by hand: it is a fixed shape with a few plain values, and serde_yaml is no longer maintained.
-fn mlmodel(linear: &Linear, model_bytes: usize) -> Result<String> {
+fn mlmodel(linear: &Linear, model_bytes: usize, sklearn: bool) -> Result<String> {
     let names = &linear.metadata.feature_names;
     let n = linear.model.n_features();
     let inputs = if names.is_empty() {
@@ -168,11 +172,23 @@ fn mlmodel(linear: &Linear, model_bytes: usize) -> Result<String> {
             .collect();
         serde_json::to_string(&columns).map_err(Error::encode)?
     };
-    let outputs = r#"[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 1]}}]"#;
+    let k = linear.model.n_targets();
+    let outputs = format!(
+        r#"[{{"type": "tensor", "tensor-spec": {{"dtype": "float64", "shape": [-1, {k}]}}}}]"#
+    );
     let uuid = uuid::Uuid::new_v4().simple();
     let created = jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M:%S%.6f");
     let onnx = REQUIREMENTS[1].trim_start_matches("onnx==");
-    let sklearn = REQUIREMENTS[4].trim_start_matches("scikit-learn==");
+    let version = REQUIREMENTS[4].trim_start_matches("scikit-learn==");
+    let sklearn_flavor = if sklearn {
+        format!(
+            "  sklearn:\n    code: null\n    pickled_model: {SKOPS_FILE}\n    \
+             serialization_format: skops\n    sklearn_version: {version}\n    \
+             skops_trusted_types: null\n"
+        )
+    } else {
+        String::new()
+    };
     Ok(format!(
         "flavors:
   onnx:
@@ -189,13 +205,7 @@ fn mlmodel(linear: &Linear, model_bytes: usize) -> Result<String> {
       virtualenv: python_env.yaml
     loader_module: mlflow.onnx
     python_version: '{PYTHON}'
-  sklearn:
-    code: null
-    pickled_model: {SKOPS_FILE}
-    serialization_format: skops
-    sklearn_version: {sklearn}
-    skops_trusted_types: null
-is_signature_from_type_hint: false
+{sklearn_flavor}is_signature_from_type_hint: false
 mlflow_version: {MLFLOW_VERSION}
 model_id: null
 model_size_bytes: {model_bytes}
@@ -209,7 +219,7 @@ type_hint_from_example: false
 utc_time_created: '{created}'
 ",
         quoted(&inputs),
-        quoted(outputs),
+        quoted(&outputs),
     ))
 }
 

@@ -119,3 +119,57 @@ fn every_linear_regressor_of_scikit_learn_1_9_is_read_or_refused_by_name() {
 fn every_linear_regressor_of_scikit_learn_1_3_is_read_or_refused_by_name() {
     assert_set("legacy");
 }
+
+#[test]
+fn a_log_link_and_several_targets_go_through_onnx_and_safetensors() {
+    let expected = expected("current");
+    let dir = tempfile::tempdir().expect("a folder");
+    for stem in [
+        "poisson",
+        "tweedie_log",
+        "linear_two_targets",
+        "multitasklasso",
+    ] {
+        let path =
+            Path::new("tests/data/python/regressors/current").join(format!("{stem}.protocol4.pkl"));
+        let linear = convert::load(&path).expect(stem);
+        let model = expected["models"]
+            .as_array()
+            .expect("models")
+            .iter()
+            .find(|m| {
+                m["files"][0]["file"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{stem}."))
+            })
+            .expect("the model");
+        let x = rows(&expected["rows"][model["rows"].as_str().expect("rows")]);
+        let ours = linear.model.predict(&x).expect("predictions");
+        for ext in ["onnx", "safetensors"] {
+            let out = dir.path().join(format!("{stem}.{ext}"));
+            convert::save(&linear, &out, None).expect(ext);
+            let back = convert::load(&out).expect(ext);
+            assert_eq!(back.model, linear.model, "{stem}.{ext}");
+            assert_eq!(
+                back.model.predict(&x).expect("predictions"),
+                ours,
+                "{stem}.{ext}"
+            );
+        }
+        let skops = convert::save(&linear, dir.path().join(format!("{stem}.skops")), None);
+        match linear.model.link() {
+            model_persistence::linear::Link::Exp => {
+                let err = skops.expect_err("a link is not written as skops");
+                assert!(
+                    err.to_string().contains("is not written as skops yet"),
+                    "{err}"
+                );
+                assert!(err.is_unsupported(), "{err}");
+            }
+            _ => {
+                skops.expect("skops");
+            }
+        }
+    }
+}

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use crate::convert::{Linear, Origin};
 use crate::layout::Metadata;
-use crate::linear::LinearModel;
+use crate::linear::{LinearModel, Link};
 
 /// Who wrote a file, as the exports record it in ONNX and safetensors metadata.
 pub const PRODUCER: &str = concat!("model-persistence ", env!("CARGO_PKG_VERSION"));
@@ -114,14 +114,16 @@ pub fn decode(bytes: &[u8]) -> crate::Result<Linear> {
     portable.into_linear(format)
 }
 
-/// The model every format takes: a linear regression with one target, and what a user needs
-/// to know about it, as plain numbers and strings.
+/// The model every format takes: a linear model of one target or several, with its link, and
+/// what a user needs to know about it, as plain numbers and strings.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Portable {
-    /// One coefficient per feature, in column order.
+    /// One coefficient per feature, in column order, a target after another.
     pub(crate) coef: Vec<f64>,
-    /// The constant term.
-    pub(crate) intercept: f64,
+    /// The constant terms, one a target.
+    pub(crate) intercept: Vec<f64>,
+    /// What the predictions pass through.
+    pub(crate) link: Link,
     /// The features' names, in column order; empty when unknown.
     pub(crate) feature_names: Vec<String>,
     /// What trained it, such as `linfa_linear::ols::FittedLinearRegression<f64>`.
@@ -133,24 +135,17 @@ pub(crate) struct Portable {
 }
 
 impl Portable {
-    /// The numbers and names of `linear`, which must have one target and no link: the exports
-    /// of several targets and of a link are not written yet, and are refused rather than
-    /// written wrong.
+    /// The numbers and names of `linear`.
     fn of(linear: &Linear) -> Result<Self> {
-        if !linear.model.is_plain() {
-            return Err(ExportProblem::NotPlain {
-                targets: linear.model.n_targets(),
-                link: linear.model.link().name(),
-            });
-        }
         let model_type = match &linear.origin {
             Origin::Ours(header) => header.model_type.clone(),
             Origin::Sklearn(python) => format!("{}.{}", python.module, python.estimator),
             Origin::Exported(_) => std::any::type_name::<crate::train::Model>().to_string(),
         };
         Ok(Portable {
-            coef: linear.model.coef().row(0).to_vec(),
-            intercept: linear.model.intercept()[0],
+            coef: linear.model.coef().iter().copied().collect(),
+            intercept: linear.model.intercept().to_vec(),
+            link: linear.model.link(),
             feature_names: linear.metadata.feature_names.clone(),
             model_type,
             r2_train: linear.metadata.r2_train,
@@ -162,9 +157,12 @@ impl Portable {
 impl Portable {
     /// The crate's [`Linear`] for a model read back from a file of `format`.
     fn into_linear(self, format: Format) -> crate::Result<Linear> {
-        let model = crate::train::from_parts(&self.coef, self.intercept)?;
+        let (targets, features) = (self.targets(), self.n_features());
+        let coef = ndarray::Array2::from_shape_vec((targets, features), self.coef)
+            .map_err(|e| crate::Error::encode(std::io::Error::other(e)))?;
+        let model = LinearModel::new(coef, self.intercept.into(), self.link)?;
         let metadata = Metadata {
-            features: Some(self.coef.len()),
+            features: Some(features),
             feature_names: self.feature_names,
             r2_train: self.r2_train,
             r2_test: self.r2_test,
@@ -172,17 +170,18 @@ impl Portable {
             ..Metadata::default()
         };
         Ok(Linear {
-            model: LinearModel::from(&model),
+            model,
             metadata,
             origin: Origin::Exported(format),
         })
     }
 
-    /// A model with these numbers and nothing else known about it.
+    /// A model of one target with these numbers and nothing else known about it.
     pub(crate) fn new(coef: Vec<f64>, intercept: f64) -> Self {
         Portable {
             coef,
-            intercept,
+            intercept: vec![intercept],
+            link: Link::Identity,
             feature_names: Vec::new(),
             model_type: "linear regression".to_owned(),
             r2_train: None,
@@ -192,18 +191,37 @@ impl Portable {
 
     /// The number of features a row must have.
     pub(crate) fn n_features(&self) -> usize {
-        self.coef.len()
+        self.coef.len() / self.targets().max(1)
+    }
+
+    /// The number of targets.
+    pub(crate) fn targets(&self) -> usize {
+        self.intercept.len()
+    }
+
+    /// The coefficients a feature a row, a target a column: what `X @ coef` multiplies by.
+    pub(crate) fn transposed(&self) -> Vec<f64> {
+        let (n, k) = (self.n_features(), self.targets());
+        (0..n * k).map(|i| self.coef[(i % k) * n + i / k]).collect()
     }
 
     /// Checks what every format needs: at least one coefficient, finite numbers, and as many
     /// names as coefficients when names are given.
     pub(crate) fn validate(&self) -> Result<()> {
-        if self.coef.is_empty() {
+        if self.coef.is_empty() || self.intercept.is_empty() {
             return Err(ExportProblem::NoCoefficients);
         }
-        if !self.feature_names.is_empty() && self.feature_names.len() != self.coef.len() {
+        if self.coef.len() % self.targets() != 0 {
+            return Err(ExportProblem::unexpected(
+                "the model",
+                "coefficients",
+                format!("a multiple of its {} targets", self.targets()),
+                self.coef.len(),
+            ));
+        }
+        if !self.feature_names.is_empty() && self.feature_names.len() != self.n_features() {
             return Err(ExportProblem::NamesMismatch {
-                coefficients: self.coef.len(),
+                coefficients: self.n_features(),
                 names: self.feature_names.len(),
             });
         }
@@ -212,7 +230,7 @@ impl Portable {
                 what: format!("coefficient {i}"),
             });
         }
-        if !self.intercept.is_finite() {
+        if self.intercept.iter().any(|i| !i.is_finite()) {
             return Err(ExportProblem::NotFinite {
                 what: "the intercept".to_owned(),
             });
@@ -227,6 +245,14 @@ impl Portable {
         let mut map = BTreeMap::new();
         map.insert("model_type".to_owned(), self.model_type.clone());
         map.insert("n_features".to_owned(), self.n_features().to_string());
+        // Written only when they are not the one target and no link, which keeps the files of
+        // such a model byte for byte what they were.
+        if self.targets() != 1 {
+            map.insert("n_targets".to_owned(), self.targets().to_string());
+        }
+        if self.link != Link::Identity {
+            map.insert("link".to_owned(), self.link.name().to_owned());
+        }
         map.insert("producer".to_owned(), PRODUCER.to_owned());
         if !self.feature_names.is_empty() {
             map.insert(
@@ -255,14 +281,34 @@ impl Portable {
                 .ok_or_else(|| ExportProblem::missing(format, format!("metadata {key:?}")))
         };
         let n: usize = parse(format, "n_features", get("n_features")?)?;
-        if n != self.coef.len() {
+        let targets = match map.get("n_targets") {
+            Some(text) => parse(format, "n_targets", text)?,
+            None => 1,
+        };
+        if targets != self.targets() || n.checked_mul(targets) != Some(self.coef.len()) {
             return Err(ExportProblem::unexpected(
                 format,
-                "metadata \"n_features\"",
-                self.coef.len(),
-                n,
+                "metadata \"n_features\" and \"n_targets\"",
+                format!(
+                    "{} coefficients and {} intercepts",
+                    self.coef.len(),
+                    self.targets()
+                ),
+                format!("{n} features and {targets} targets"),
             ));
         }
+        self.link = match map.get("link").map(String::as_str) {
+            None => Link::Identity,
+            Some("exp") => Link::Exp,
+            Some(other) => {
+                return Err(ExportProblem::unexpected(
+                    format,
+                    "metadata \"link\"",
+                    "exp",
+                    format!("{other:?}"),
+                ));
+            }
+        };
         self.model_type = get("model_type")?.clone();
         if let Some(names) = map.get("feature_names") {
             self.feature_names = serde_json::from_str(names)?;
@@ -302,14 +348,14 @@ pub enum ExportProblem {
     /// A model with no coefficient cannot be exported.
     #[error("the model has no coefficients")]
     NoCoefficients,
-    /// A model of several targets or with a link, which the exports do not write yet.
+    /// A model with a link that a format does not carry yet.
     #[error(
-        "the model has {targets} target(s) and the {link} link; the exports write one target and no link"
+        "{format}: a model with the {link} link is not written as {format} yet (ONNX and safetensors carry it)"
     )]
-    NotPlain {
-        /// Its targets.
-        targets: usize,
-        /// Its link's name.
+    LinkNotWritten {
+        /// The format.
+        format: &'static str,
+        /// The link's name.
         link: &'static str,
     },
     /// The feature names, when given, must name every coefficient.
@@ -367,7 +413,7 @@ impl ExportProblem {
         !matches!(
             self,
             ExportProblem::NoCoefficients
-                | ExportProblem::NotPlain { .. }
+                | ExportProblem::LinkNotWritten { .. }
                 | ExportProblem::NamesMismatch { .. }
                 | ExportProblem::NotFinite { .. }
         )

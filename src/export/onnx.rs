@@ -1,8 +1,8 @@
 //! ONNX files: what onnxruntime runs, in double precision.
 //!
 //! The graph is two standard operators, `variable = Add(MatMul(X, coef), intercept)`, with `X`
-//! of shape `[N, n_features]` and `variable` of shape `[N, 1]`, both float64 and named as
-//! skl2onnx names them. We do not use `ai.onnx.ml.LinearRegressor`: it computes in float32.
+//! of shape `[N, n_features]` and `variable` of shape `[N, n_targets]`, both float64 and named
+//! as skl2onnx names them; a model with the log link ends with `Exp`. We do not use `ai.onnx.ml.LinearRegressor`: it computes in float32.
 //! Opset 17 and IR version 8 (ONNX 1.12, 2022) are old enough for any current onnxruntime.
 //!
 //! The messages below are the subset of `onnx/onnx.proto` we write, with its field numbers,
@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use prost::Message;
 
 use super::{ExportProblem as Error, Portable, Result, from_le_bytes, to_le_bytes};
+use crate::linear::Link;
 
 /// The default domain's operator set we use.
 const OPSET: i64 = 17;
@@ -30,8 +31,12 @@ const DOUBLE: i32 = 11;
 const COEF: &str = "coef";
 const INTERCEPT: &str = "intercept";
 const PRODUCT: &str = "multiplied";
+/// The sum before the link, when there is one.
+const SUM: &str = "linear";
 const PRODUCER_NAME: &str = "model-persistence";
 const DOC: &str = "Linear regression: variable = X @ coef + intercept, in float64.";
+const DOC_EXP: &str =
+    "Linear model with a log link: variable = exp(X @ coef + intercept), in float64.";
 
 /// The ONNX model of `model`, already validated by `export::encode`, as bytes.
 pub(crate) fn encode(model: &Portable) -> Result<Vec<u8>> {
@@ -47,11 +52,21 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Portable> {
         .graph
         .as_ref()
         .ok_or_else(|| Error::missing(FORMAT, "the graph"))?;
-    let coef = initializer(graph, 0, COEF)?;
-    let [intercept] = initializer(graph, 1, INTERCEPT)?[..] else {
-        return Err(Error::missing(FORMAT, "the one value of intercept"));
-    };
-    let mut model = Portable::new(coef, intercept);
+    // The coefficients are stored a feature a row, a target a column.
+    let by_feature = initializer(graph, 0, COEF)?;
+    let intercept = initializer(graph, 1, INTERCEPT)?;
+    if intercept.is_empty() || by_feature.len() % intercept.len() != 0 {
+        return Err(Error::missing(
+            FORMAT,
+            "one value of intercept a column of coef",
+        ));
+    }
+    let (k, n) = (intercept.len(), by_feature.len() / intercept.len());
+    let coef = (0..n * k)
+        .map(|i| by_feature[(i % n) * k + i / n])
+        .collect();
+    let mut model = Portable::new(coef, 0.0);
+    model.intercept = intercept;
     let metadata: BTreeMap<_, _> = proto
         .metadata_props
         .iter()
@@ -78,25 +93,34 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Portable> {
 
 /// The message [`encode`] encodes.
 fn model_proto(model: &Portable) -> Result<ModelProto> {
-    let n = model.n_features() as i64;
+    let (n, k) = (model.n_features() as i64, model.targets() as i64);
+    let mut nodes = vec![node("MatMul", [INPUT, COEF], PRODUCT)];
+    if model.link == Link::Exp {
+        nodes.push(node("Add", [PRODUCT, INTERCEPT], SUM));
+        nodes.push(node("Exp", [SUM], OUTPUT));
+    } else {
+        nodes.push(node("Add", [PRODUCT, INTERCEPT], OUTPUT));
+    }
     let graph = GraphProto {
-        node: vec![
-            node("MatMul", [INPUT, COEF], PRODUCT),
-            node("Add", [PRODUCT, INTERCEPT], OUTPUT),
-        ],
+        node: nodes,
         name: "linear_regression".to_owned(),
         initializer: vec![
-            tensor(COEF, vec![n, 1], &model.coef),
-            tensor(INTERCEPT, vec![1], &[model.intercept]),
+            tensor(COEF, vec![n, k], &model.transposed()),
+            tensor(INTERCEPT, vec![k], &model.intercept),
         ],
         input: vec![value(INPUT, [Dim::Param("N".to_owned()), Dim::Value(n)])],
-        output: vec![value(OUTPUT, [Dim::Param("N".to_owned()), Dim::Value(1)])],
+        output: vec![value(OUTPUT, [Dim::Param("N".to_owned()), Dim::Value(k)])],
     };
     let proto = ModelProto {
         ir_version: IR_VERSION,
         producer_name: PRODUCER_NAME.to_owned(),
         producer_version: env!("CARGO_PKG_VERSION").to_owned(),
-        doc_string: DOC.to_owned(),
+        doc_string: if model.link == Link::Exp {
+            DOC_EXP
+        } else {
+            DOC
+        }
+        .to_owned(),
         graph: Some(graph),
         opset_import: vec![OperatorSetIdProto {
             domain: String::new(),

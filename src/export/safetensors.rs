@@ -18,13 +18,18 @@ const INTERCEPT: &str = "intercept";
 /// The safetensors file of `model`, already validated by `export::encode`, as bytes.
 pub(crate) fn encode(model: &Portable) -> Result<Vec<u8>> {
     let coef = to_le_bytes(&model.coef);
-    let intercept = to_le_bytes(&[model.intercept]);
+    let intercept = to_le_bytes(&model.intercept);
+    // `[n]` for one target, as scikit-learn's coef_; `[k, n]` for several.
+    let shape = match model.targets() {
+        1 => vec![model.n_features()],
+        k => vec![k, model.n_features()],
+    };
     let tensors = [
+        (COEF, TensorView::new(Dtype::F64, shape, &coef)?),
         (
-            COEF,
-            TensorView::new(Dtype::F64, vec![model.n_features()], &coef)?,
+            INTERCEPT,
+            TensorView::new(Dtype::F64, vec![model.targets()], &intercept)?,
         ),
-        (INTERCEPT, TensorView::new(Dtype::F64, vec![1], &intercept)?),
     ];
     let metadata: HashMap<String, String> = model.metadata()?.into_iter().collect();
     sort_header(safetensors::serialize(tensors, Some(metadata))?)
@@ -44,16 +49,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Portable> {
             format!("{names:?}"),
         ));
     }
-    let coef = values(&tensors, COEF)?;
-    let [intercept] = values(&tensors, INTERCEPT)?[..] else {
-        return Err(Error::unexpected(
-            FORMAT,
-            "the shape of intercept",
-            "[1]",
-            "another shape",
-        ));
-    };
-    let mut model = Portable::new(coef, intercept);
+    let intercept = values(&tensors, INTERCEPT, 1)?;
+    let coef = values(&tensors, COEF, intercept.len())?;
+    let mut model = Portable::new(coef, 0.0);
+    model.intercept = intercept;
     let (_, metadata) = SafeTensors::read_metadata(bytes)?;
     let metadata: BTreeMap<_, _> = metadata
         .metadata()
@@ -66,7 +65,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Portable> {
 }
 
 /// The numbers of the one-dimensional float64 tensor `name`.
-fn values(tensors: &SafeTensors<'_>, name: &str) -> Result<Vec<f64>> {
+/// The float64 values of the tensor `name`: one-dimensional, or `[rows, n]` when `rows` is more
+/// than one.
+fn values(tensors: &SafeTensors<'_>, name: &str, rows: usize) -> Result<Vec<f64>> {
     let view = tensors.tensor(name)?;
     if view.dtype() != Dtype::F64 {
         return Err(Error::unexpected(
@@ -78,11 +79,20 @@ fn values(tensors: &SafeTensors<'_>, name: &str) -> Result<Vec<f64>> {
     }
     // The crate has checked that the data is as long as the shape says.
     let values = from_le_bytes(view.data()).unwrap_or_default();
-    if view.shape() != [values.len()] {
+    let fits = match view.shape() {
+        [len] => rows == 1 && *len == values.len(),
+        [k, n] => rows > 1 && *k == rows && k * n == values.len(),
+        _ => false,
+    };
+    if !fits {
         return Err(Error::unexpected(
             FORMAT,
             format!("the shape of {name}"),
-            "one dimension",
+            if rows == 1 {
+                "one dimension".to_string()
+            } else {
+                format!("[{rows}, n]")
+            },
             format!("{:?}", view.shape()),
         ));
     }

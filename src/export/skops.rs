@@ -34,6 +34,13 @@ const INTERCEPT_FILE: &str = "intercept_.npy";
 
 /// The skops file of `model`, already validated by `export::encode`, as bytes.
 pub(crate) fn encode(model: &Portable) -> Result<Vec<u8>> {
+    // A GLM's skops file holds its loss objects, which are not written yet.
+    if model.link != crate::linear::Link::Identity {
+        return Err(super::ExportProblem::LinkNotWritten {
+            format: "skops",
+            link: model.link.name(),
+        });
+    }
     let schema = serde_json::to_vec_pretty(&schema(model))?;
     // Deflate, the one method every zip reader has; a fixed date and mode so that the bytes
     // depend on the model alone.
@@ -44,14 +51,33 @@ pub(crate) fn encode(model: &Portable) -> Result<Vec<u8>> {
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let members = [
         (SCHEMA, schema),
-        (COEF_FILE, npy(&[model.n_features()], &model.coef)),
-        (INTERCEPT_FILE, npy(&[], &[model.intercept])),
+        (COEF_FILE, npy(&coef_shape(model), &model.coef)),
+        (
+            INTERCEPT_FILE,
+            npy(&intercept_shape(model), &model.intercept),
+        ),
     ];
     for (name, bytes) in members {
         zip.start_file(name, options)?;
         zip.write_all(&bytes).map_err(zip::result::ZipError::Io)?;
     }
     Ok(zip.finish()?.into_inner())
+}
+
+/// `coef_`'s shape as scikit-learn has it: `(n,)` for one target, `(k, n)` for several.
+fn coef_shape(model: &Portable) -> Vec<usize> {
+    match model.targets() {
+        1 => vec![model.n_features()],
+        k => vec![k, model.n_features()],
+    }
+}
+
+/// `intercept_`'s shape: a numpy scalar for one target, `(k,)` for several.
+fn intercept_shape(model: &Portable) -> Vec<usize> {
+    match model.targets() {
+        1 => Vec::new(),
+        k => vec![k],
+    }
 }
 
 /// A node of `schema.json`. One struct for every kind we write, the fields a kind does not use
@@ -159,9 +185,14 @@ fn schema(model: &Portable) -> Node {
     }
     attributes.insert("n_features_in_".to_owned(), Node::json(ids, n.to_string()));
     attributes.insert("coef_".to_owned(), Node::numpy(ids, "ndarray", COEF_FILE));
+    let intercept = if model.targets() == 1 {
+        "float64"
+    } else {
+        "ndarray"
+    };
     attributes.insert(
         "intercept_".to_owned(),
-        Node::numpy(ids, "float64", INTERCEPT_FILE),
+        Node::numpy(ids, intercept, INTERCEPT_FILE),
     );
     if !model.feature_names.is_empty() {
         // scikit-learn keeps names as an object array of str, which skops stores as JSON items.
