@@ -46,10 +46,29 @@ impl Link {
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Parts")]
 pub struct LinearModel {
     coef: Array2<f64>,
     intercept: Array1<f64>,
     link: Link,
+}
+
+/// The fields of a [`LinearModel`] as a file holds them, checked by [`LinearModel::new`] before
+/// they become one: a file whose checksum matches may still pair three rows of coefficients
+/// with two intercepts.
+#[derive(Deserialize)]
+struct Parts {
+    coef: Array2<f64>,
+    intercept: Array1<f64>,
+    link: Link,
+}
+
+impl TryFrom<Parts> for LinearModel {
+    type Error = crate::Error;
+
+    fn try_from(parts: Parts) -> Result<LinearModel> {
+        LinearModel::new(parts.coef, parts.intercept, parts.link)
+    }
 }
 
 impl LinearModel {
@@ -169,5 +188,24 @@ impl From<&Model> for LinearModel {
             intercept: Array1::from_elem(1, model.intercept()),
             link: Link::Identity,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn a_file_pairing_coefficients_and_intercepts_wrongly_is_refused_not_read() {
+        let good = LinearModel::new(array![[1.0], [2.0]], array![0.0, 1.0], Link::Exp).unwrap();
+        let text = serde_json::to_string(&good).unwrap();
+        assert_eq!(serde_json::from_str::<LinearModel>(&text).unwrap(), good);
+        let bad = text.replace(
+            "\"intercept\":{\"v\":1,\"dim\":[2],\"data\":[0.0,1.0]}",
+            "\"intercept\":{\"v\":1,\"dim\":[1],\"data\":[0.0]}",
+        );
+        assert_ne!(bad, text);
+        assert!(serde_json::from_str::<LinearModel>(&bad).is_err());
     }
 }

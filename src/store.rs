@@ -36,7 +36,7 @@ use crate::convert::{self, Linear, Target};
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{self, Header, Loaded, MAGIC, MAX_PAYLOAD_BYTES, Metadata};
 use crate::persist::MAX_FILE_BYTES;
-use crate::sklearn::Limits;
+use crate::sklearn::{Limits, SklearnProblem};
 
 /// Where a model file is kept: a store and a key in it, with the URL that named them.
 ///
@@ -294,7 +294,7 @@ pub fn save<M: Serialize + Any>(
 /// # Ok::<(), Error>(())
 /// ```
 pub fn load<M: DeserializeOwned + Any>(at: &Location) -> Result<(Loaded<M>, Version)> {
-    let (bytes, version) = get(at, MAX_FILE_BYTES)?;
+    let (bytes, version) = get(at, |_, size| at_most(size, MAX_FILE_BYTES))?;
     let loaded = layout::decode(&bytes, MAX_PAYLOAD_BYTES).map_err(|e| at.at(e))?;
     Ok((loaded, version))
 }
@@ -373,9 +373,21 @@ const CHECKSUM: u64 = 8;
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
 pub fn read(at: &Location, limits: Limits) -> Result<(Linear, Version)> {
-    // A model file of ours may be up to MAX_FILE_BYTES; the bytes are checked against the
-    // limit of their kind once their first bytes say which.
-    let (bytes, version) = get(at, MAX_FILE_BYTES.max(limits.max_bytes))?;
+    // A model file of ours may be up to MAX_FILE_BYTES, a scikit-learn file up to the limits:
+    // the first bytes say which, before the rest is downloaded.
+    let refuse = |first: &[u8], size| {
+        if first.starts_with(&MAGIC) {
+            return at_most(size, MAX_FILE_BYTES);
+        }
+        match size > limits.max_bytes {
+            true => Err(SklearnProblem::TooLarge {
+                limit: limits.max_bytes,
+            }
+            .into()),
+            false => Ok(()),
+        }
+    };
+    let (bytes, version) = get(at, refuse)?;
     let linear = convert::from_bytes(&bytes, limits).map_err(|e| at.at(e))?;
     Ok((linear, version))
 }
@@ -475,18 +487,40 @@ pub(crate) fn put(at: &Location, bytes: Vec<u8>, mode: Mode) -> Result<Saved> {
     })
 }
 
-/// The whole object at `at`, refused before its body is read when it is longer than `limit`.
-pub(crate) fn get(at: &Location, limit: u64) -> Result<(Vec<u8>, Version)> {
+/// The whole object at `at`. Once its first bytes have arrived, `refuse(first, size)` may stop
+/// it, so that an object too large for what those bytes say it is never comes in whole; more
+/// bytes than the store announced are an error, not a larger buffer.
+pub(crate) fn get(
+    at: &Location,
+    refuse: impl Fn(&[u8], u64) -> Result<()>,
+) -> Result<(Vec<u8>, Version)> {
+    use futures_util::StreamExt;
     block_on(async {
         let got = at.store.get_opts(&at.key, GetOptions::default()).await;
         let got = got.map_err(|e| at.at(problem(e)))?;
         let size = got.meta.size;
-        crate::persist::refuse_above(Path::new(&at.url), size, limit)?;
         let version = Version {
             e_tag: got.meta.e_tag.clone(),
             version: got.meta.version.clone(),
         };
-        let bytes = got.bytes().await.map_err(|e| at.at(problem(e)))?;
+        let mut stream = got.into_stream();
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut checked = false;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| at.at(problem(e)))?;
+            if bytes.len() as u64 + chunk.len() as u64 > size {
+                return Err(at.at(crate::Corruption::LengthClaim));
+            }
+            bytes.extend_from_slice(&chunk);
+            if !checked && (bytes.len() >= MAGIC.len() || bytes.len() as u64 == size) {
+                refuse(&bytes, size).map_err(|e| at.at(e))?;
+                bytes.reserve_exact(size as usize - bytes.len());
+                checked = true;
+            }
+        }
+        if !checked {
+            refuse(&bytes, size).map_err(|e| at.at(e))?;
+        }
         if bytes.len() as u64 != size {
             let kind = ErrorKind::Truncated {
                 expected: size,
@@ -494,8 +528,16 @@ pub(crate) fn get(at: &Location, limit: u64) -> Result<(Vec<u8>, Version)> {
             };
             return Err(at.at(kind));
         }
-        Ok((Vec::from(bytes), version))
+        Ok((bytes, version))
     })?
+}
+
+/// Refuses an object of `bytes` bytes above `limit`, as a file is refused.
+fn at_most(bytes: u64, limit: u64) -> Result<()> {
+    if bytes > limit {
+        return Err(ErrorKind::FileTooLarge { bytes, limit }.into());
+    }
+    Ok(())
 }
 
 /// The bytes of `at` in `range`, from the version `if_match` names.

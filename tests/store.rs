@@ -258,3 +258,15 @@ fn an_mlflow_folder_has_the_flavors_and_the_signature_of_the_features() {
         mlmodel
     );
 }
+
+#[test]
+fn an_object_larger_than_its_kind_allows_is_refused_from_its_first_bytes() {
+    let dir = tempdir().unwrap();
+    let path = dir.path().join("big.pkl");
+    std::fs::write(&path, vec![0x80; 9 << 20]).unwrap();
+    let at = Location::parse(&url(&path)).unwrap();
+    let err = store::read(&at, Limits::default()).unwrap_err();
+    assert!(err.is_too_large(), "{err}");
+    assert!(err.to_string().starts_with(&url(&path)), "{err}");
+    assert!(err.to_string().contains("--max-bytes"), "{err}");
+}

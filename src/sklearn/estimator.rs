@@ -2,8 +2,9 @@
 //!
 //! Both readers end here: the pickle machine (plain pickle and joblib) and the skops schema
 //! walker hand over the estimator's class and its attributes as [`Attr`] values, and [`build`]
-//! checks them the way scikit-learn would use them in `predict`: `coef_` one-dimensional and of
-//! floats, its length equal to `n_features_in_`, as many feature names as features.
+//! checks them the way scikit-learn would use them in `predict`: `coef_` of floats, a row a
+//! target, of `n_features_in_` columns, one intercept a target, as many feature names as
+//! features, and the link the class and its `power` and `link` imply.
 
 use std::fmt;
 
@@ -18,9 +19,10 @@ use crate::layout::Metadata;
 use crate::linear::{LinearModel, Link};
 use crate::train::Model;
 
-/// The scikit-learn estimators this reader accepts: each predicts `X @ coef_ + intercept_`
-/// once fitted, whatever it did to find them (cross-validation, a path of alphas, a robust or
-/// quantile loss, stochastic gradient descent, a Bayesian prior).
+/// The scikit-learn estimators this reader accepts: each predicts `X @ coef_.T + intercept_`
+/// once fitted (or its `exp`, for the log link of the GLMs), whatever it did to find them
+/// (cross-validation, a path of alphas, a robust or quantile loss, stochastic gradient descent,
+/// a Bayesian prior).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum Estimator {

@@ -193,7 +193,9 @@ struct Instance {
 
 /// Where the allowlist sends a `module.name`: to a role, or to the reason it is refused.
 ///
-/// The allowed names are the four linear estimators of [`estimator::ESTIMATORS`],
+/// The allowed names are the linear estimators of [`estimator::ESTIMATORS`], the
+/// meta-estimators of [`estimator::WRAPPERS`], the inert loss parts of
+/// [`estimator::LOSS_PARTS`],
 /// `copyreg._reconstructor`, `builtins.object`, `numpy.ndarray`, `numpy.dtype`,
 /// `_reconstruct` and `scalar` of `numpy.core.multiarray` / `numpy._core.multiarray`,
 /// `_frombuffer` of `numpy.core.numeric` / `numpy._core.numeric`, joblib's

@@ -227,7 +227,7 @@ fn refuse_costly(text: &[u8], limits: Limits) -> Result<(), SklearnProblem> {
     Ok(())
 }
 
-/// The estimator a top node names, if it is an `ObjectNode` of one of the four.
+/// The estimator a top node names, if it is an `ObjectNode` of one of the linear estimators.
 fn estimator_of(node: &Map<String, Json>) -> Result<Option<(Estimator, String)>, SklearnProblem> {
     let (module, class, loader) = names(node)?;
     if loader != "ObjectNode" {
