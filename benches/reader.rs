@@ -20,10 +20,10 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use model_persistence::batch::predict_file;
-use model_persistence::convert;
-use model_persistence::data::WINE_FEATURES;
-use model_persistence::linear::LinearModel;
+use model_persistence::article::batch::predict_file;
+use model_persistence::python::convert;
+use model_persistence::article::data::WINE_FEATURES;
+use model_persistence::article::linear::LinearModel;
 use model_persistence::prelude::*;
 use rand_mt::Mt64;
 

@@ -24,10 +24,10 @@ use std::time::Instant;
 
 use linfa::traits::Fit;
 use linfa_linear::LinearRegression;
-use model_persistence::mapped::Mapped;
-use model_persistence::persist::save_unsynced;
+use model_persistence::file::mapped::Mapped;
+use model_persistence::file::persist::save_unsynced;
 use model_persistence::prelude::*;
-use model_persistence::sklearn::{self, ARTICLE_JOBLIB, ARTICLE_PICKLE};
+use model_persistence::python::{self, ARTICLE_JOBLIB, ARTICLE_PICKLE};
 use rand_mt::Mt64;
 use serde_json::Value;
 
@@ -643,13 +643,13 @@ fn article_model(bench: &mut Bench, train_set: &WineData, runs: &Runs) {
     ] {
         let path = bench.path(file);
         fs::write(&path, bytes).expect("the article's file");
-        let operation = format!("sklearn::load {file} + model()");
+        let operation = format!("python::load {file} + model()");
         bench.time(
             "article's Python files",
             &operation,
             runs.small * 10,
             || {
-                sklearn::load(&path).and_then(|p| p.model()).expect("read");
+                python::load(&path).and_then(|p| p.model()).expect("read");
             },
         );
     }

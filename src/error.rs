@@ -1,6 +1,10 @@
 //! The crate's one error type. Every public function returns [`Result`], whose error is an
-//! [`Error`]: a message of one line that names the file it is about, and an [`ErrorKind`] that a
-//! program can match on.
+//! [`Error`]: a message of one line that names the file it is about, predicates that a program
+//! asks ([`Error::is_not_found`], [`Error::is_corrupt`], [`Error::is_refused`], ...), and an
+//! [`ErrorKind`] for the rare program that needs the detail. `ErrorKind` has the same variants
+//! whatever features are on: what comes from a wing that a feature compiles (the Python bridge,
+//! the object store, linfa, csv, plotters) is carried as an opaque [`Detail`], which the
+//! predicates look into.
 
 use std::fmt;
 use std::io;
@@ -82,7 +86,9 @@ impl Error {
         match self.kind() {
             ErrorKind::NotFound => true,
             #[cfg(feature = "store")]
-            ErrorKind::Store(crate::store::StoreProblem::NotFound) => true,
+            ErrorKind::Store(detail) => {
+                matches!(detail.get(), Some(crate::store::StoreProblem::NotFound))
+            }
             _ => false,
         }
     }
@@ -108,9 +114,11 @@ impl Error {
             | ErrorKind::UnknownCodec(_)
             | ErrorKind::BadVersion(_) => true,
             #[cfg(feature = "python")]
-            ErrorKind::Sklearn(problem) => problem.class() == crate::sklearn::Class::Corrupt,
+            ErrorKind::Python(detail) => detail.class() == Some(crate::python::Class::Corrupt),
             #[cfg(feature = "python")]
-            ErrorKind::Export(problem) => problem.is_corrupt(),
+            ErrorKind::Export(detail) => detail
+                .get::<crate::python::export::ExportProblem>()
+                .is_some_and(|p| p.is_corrupt()),
             _ => false,
         }
     }
@@ -119,15 +127,15 @@ impl Error {
     /// skops type off the allowlist, a zip built to mislead. Do not open it in Python either.
     ///
     /// ```
-    /// use model_persistence::sklearn;
+    /// use model_persistence::python;
     ///
     /// let hostile = b"\x80\x04cposix\nsystem\n\x8c\x0aecho pwned\x85R.";
-    /// assert!(sklearn::decode(hostile).unwrap_err().is_refused());
+    /// assert!(python::decode(hostile).unwrap_err().is_refused());
     /// ```
     pub fn is_refused(&self) -> bool {
         #[cfg(feature = "python")]
-        if let ErrorKind::Sklearn(problem) = self.kind() {
-            return problem.class() == crate::sklearn::Class::Refused;
+        if let ErrorKind::Python(detail) = self.kind() {
+            return detail.class() == Some(crate::python::Class::Refused);
         }
         false
     }
@@ -136,16 +144,16 @@ impl Error {
     /// message names the limit and how to raise it.
     ///
     /// ```
-    /// use model_persistence::sklearn::{self, ARTICLE_PICKLE, Limits};
+    /// use model_persistence::python::{self, ARTICLE_PICKLE, Limits};
     ///
-    /// let err = sklearn::decode_with(ARTICLE_PICKLE, Limits { max_bytes: 64 }).unwrap_err();
+    /// let err = python::decode_with(ARTICLE_PICKLE, Limits { max_bytes: 64 }).unwrap_err();
     /// assert!(err.is_too_large());
     /// ```
     pub fn is_too_large(&self) -> bool {
         match self.kind() {
             ErrorKind::FileTooLarge { .. } | ErrorKind::PayloadTooLarge { .. } => true,
             #[cfg(feature = "python")]
-            ErrorKind::Sklearn(problem) => problem.class() == crate::sklearn::Class::TooLarge,
+            ErrorKind::Python(detail) => detail.class() == Some(crate::python::Class::TooLarge),
             _ => false,
         }
     }
@@ -171,11 +179,18 @@ impl Error {
             | ErrorKind::IsDirectory
             | ErrorKind::NotAFile { .. } => true,
             #[cfg(feature = "python")]
-            ErrorKind::Sklearn(problem) => problem.class() == crate::sklearn::Class::Unsupported,
+            ErrorKind::Python(detail) => {
+                detail.class() == Some(crate::python::Class::Unsupported)
+            }
             #[cfg(feature = "python")]
-            ErrorKind::Export(problem) => !problem.is_corrupt(),
+            ErrorKind::Export(detail) => detail
+                .get::<crate::python::export::ExportProblem>()
+                .is_some_and(|p| !p.is_corrupt()),
             #[cfg(feature = "store")]
-            ErrorKind::Store(crate::store::StoreProblem::Unsupported(_)) => true,
+            ErrorKind::Store(detail) => matches!(
+                detail.get(),
+                Some(crate::store::StoreProblem::Unsupported(_))
+            ),
             _ => false,
         }
     }
@@ -224,7 +239,9 @@ impl Error {
             | ErrorKind::UnknownTargetName(_)
             | ErrorKind::UnknownCodecName(_) => true,
             #[cfg(feature = "store")]
-            ErrorKind::Store(crate::store::StoreProblem::BadUrl(_)) => true,
+            ErrorKind::Store(detail) => {
+                matches!(detail.get(), Some(crate::store::StoreProblem::BadUrl(_)))
+            }
             _ => false,
         }
     }
@@ -247,9 +264,12 @@ impl Error {
     /// ```
     pub fn is_conflict(&self) -> bool {
         #[cfg(feature = "store")]
-        if let ErrorKind::Store(problem) = self.kind() {
+        if let ErrorKind::Store(detail) = self.kind() {
             use crate::store::StoreProblem;
-            return matches!(problem, StoreProblem::Exists | StoreProblem::Changed);
+            return matches!(
+                detail.get(),
+                Some(StoreProblem::Exists | StoreProblem::Changed)
+            );
         }
         false
     }
@@ -272,7 +292,7 @@ impl Error {
 
     /// A model that could not be encoded (or, in `train::from_parts`, rebuilt).
     pub(crate) fn encode(err: impl std::error::Error + Send + Sync + 'static) -> Self {
-        ErrorKind::Encode(Box::new(err)).into()
+        ErrorKind::Encode(Detail::new(err)).into()
     }
 }
 
@@ -300,8 +320,73 @@ from_kinds! {
     io::Error => ErrorKind::Io,
     BadSplit => ErrorKind::Split,
     Corruption => ErrorKind::Corrupt,
-    linfa_linear::LinearError<f64> => ErrorKind::Train,
-    linfa::Error => ErrorKind::Linfa,
+}
+
+#[cfg(feature = "tutorial")]
+impl From<linfa_linear::LinearError<f64>> for Error {
+    fn from(source: linfa_linear::LinearError<f64>) -> Self {
+        ErrorKind::Train(Detail::new(source)).into()
+    }
+}
+
+#[cfg(feature = "tutorial")]
+impl From<linfa::Error> for Error {
+    fn from(source: linfa::Error) -> Self {
+        ErrorKind::Linfa(Detail::new(source)).into()
+    }
+}
+
+/// The cause of an error that comes from a wing a feature compiles (the Python bridge, the
+/// object store) or from a library (linfa, csv, plotters, serde): its message, and its own
+/// source. It is opaque, so that [`ErrorKind`] keeps one shape whatever features are on; the
+/// predicates of [`Error`] look into it.
+///
+/// ```
+/// use model_persistence::prelude::*;
+///
+/// let hostile = b"\x80\x04cposix\nsystem\n\x8c\x0aecho pwned\x85R.";
+/// let err = model_persistence::python::decode(hostile).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::Python(_)));
+/// assert!(err.is_refused());
+/// assert!(err.to_string().starts_with("refused: the pickle calls posix.system"));
+/// ```
+pub struct Detail(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Detail {
+    /// Wraps `source`.
+    pub(crate) fn new(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Detail(Box::new(source))
+    }
+
+    /// The wing's own error, when it is a `T`.
+    #[cfg(any(feature = "python", feature = "store"))]
+    pub(crate) fn get<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+
+    /// The class of a problem of the Python reader, when it is one.
+    #[cfg(feature = "python")]
+    pub(crate) fn class(&self) -> Option<crate::python::Class> {
+        self.get::<crate::python::SklearnProblem>().map(|p| p.class())
+    }
+}
+
+impl fmt::Display for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Debug for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Detail {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
 }
 
 impl fmt::Display for Error {
@@ -337,10 +422,10 @@ pub enum ErrorKind {
     Split(BadSplit),
     /// linfa-linear could not fit the model.
     #[error("training failed: {0}")]
-    Train(#[source] linfa_linear::LinearError<f64>),
+    Train(#[source] Detail),
     /// linfa refused an operation: what `?` makes of linfa's own errors in a caller's code.
     #[error("linfa: {0}")]
-    Linfa(#[source] linfa::Error),
+    Linfa(#[source] Detail),
     /// Rows with a different number of columns than the model was trained on.
     #[error("the model expects {expected} features per row, but the data has {found}")]
     FeatureCount {
@@ -425,7 +510,7 @@ pub enum ErrorKind {
     },
     /// An input CSV file cannot be parsed.
     #[error("{0}")]
-    Csv(#[source] csv::Error),
+    Csv(#[source] Detail),
 
     /// The file does not exist.
     #[error("no such file")]
@@ -468,7 +553,7 @@ pub enum ErrorKind {
     /// Written by a newer layout version than this crate reads.
     #[error(
         "written in format version {found}, newer than version {} that this build reads: upgrade model-persistence",
-        crate::layout::VERSION
+        crate::file::layout::VERSION
     )]
     NewerVersion {
         /// The version in the file.
@@ -488,7 +573,7 @@ pub enum ErrorKind {
     /// A codec byte this version does not know.
     #[error("unknown codec {0}")]
     UnknownCodec(u8),
-    /// A codec name that is not one of [`Codec::name`](crate::codec::Codec::name)'s.
+    /// A codec name that is not one of [`Codec::name`](crate::file::codec::Codec::name)'s.
     #[error("unknown codec {0:?}: expected bincode, bincode+zstd or json")]
     UnknownCodecName(String),
     /// An output path whose extension names no format the crate writes.
@@ -522,7 +607,7 @@ pub enum ErrorKind {
     Corrupt(Corruption),
     /// A mapping views a payload in place, which only uncompressed bincode allows.
     #[error("cannot be mapped: its payload is {0}, and only bincode is viewed in place")]
-    NotMappable(crate::codec::Codec),
+    NotMappable(crate::file::codec::Codec),
     /// A mapping views `f64` values in place, which needs them on an 8-byte boundary.
     #[error(
         "cannot be mapped: its values start at byte {0}, not a multiple of 8 (files saved by this version align them)"
@@ -530,36 +615,36 @@ pub enum ErrorKind {
     Unaligned(u64),
     /// The model could not be encoded.
     #[error("cannot encode the model: {0}")]
-    Encode(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Encode(#[source] Detail),
 
-    /// A file from Python (pickle, joblib, skops) that cannot be read, or is refused.
-    #[cfg(feature = "python")]
+    /// A file from Python (pickle, joblib, skops) that cannot be read, or is refused: ask
+    /// [`Error::is_refused`], [`Error::is_corrupt`], [`Error::is_unsupported`] or
+    /// [`Error::is_too_large`] which.
     #[error("{0}")]
-    Sklearn(crate::sklearn::SklearnProblem),
+    Python(#[source] Detail),
 
     /// A model that cannot be written for Python, or a file that is not what the crate writes.
-    #[cfg(feature = "python")]
     #[error("{0}")]
-    Export(crate::export::ExportProblem),
+    Export(#[source] Detail),
 
-    /// An object store could not read or write a model at a URL.
-    #[cfg(feature = "store")]
+    /// An object store could not read or write a model at a URL: [`Error::is_not_found`],
+    /// [`Error::is_conflict`] and [`Error::is_usage`] tell the cases a program acts on.
     #[error("{0}")]
-    Store(crate::store::StoreProblem),
+    Store(#[source] Detail),
 
     /// A linear model of several targets or with a link, where only the article's model (one
     /// target, no link) fits.
-    #[error("the model has {targets} target(s) and the {} link; this needs one target and no link", .link.name())]
+    #[error("the model has {targets} target(s) and the {link} link; this needs one target and no link")]
     NotOneTarget {
         /// Its targets.
         targets: usize,
-        /// Its link.
-        link: crate::linear::Link,
+        /// Its link function's name: `identity` or `exp`.
+        link: &'static str,
     },
 
     /// plotters could not lay out or write a figure.
     #[error("cannot draw the figure: {0}")]
-    Draw(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Draw(#[source] Detail),
 }
 
 /// Why a split cannot be made: each is a usage error, an argument that does not fit the data.

@@ -1,33 +1,18 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+#[cfg(feature = "tutorial")]
 pub mod article;
-pub mod batch;
-pub mod codec;
-#[cfg(feature = "python")]
-pub mod convert;
-pub mod data;
 mod error;
-pub mod evaluate;
-#[cfg(feature = "python")]
-pub mod export;
-pub mod layout;
-pub mod linear;
-pub mod mapped;
-#[cfg(feature = "python")]
-pub mod mlflow;
-pub mod persist;
-pub mod plot;
+pub mod file;
+#[cfg(feature = "tutorial")]
 pub mod prelude;
-pub mod rng;
 #[cfg(feature = "python")]
-pub mod sklearn;
-pub mod split;
+pub mod python;
 #[cfg(feature = "store")]
 pub mod store;
-pub mod train;
 
-pub use error::{BadSplit, Corruption, Error, ErrorKind, Result};
+pub use error::{BadSplit, Corruption, Detail, Error, ErrorKind, Result};
 
 /// The book's chapters as doc-tests: `build.rs` makes each chapter that `book/src/SUMMARY.md`
 /// lists the documentation of one empty module, so `cargo test` compiles and runs every Rust

@@ -8,12 +8,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use model_persistence::article::{Options, run};
-use model_persistence::batch::predict_file;
-use model_persistence::convert::Linear;
-use model_persistence::convert::{self, Origin, Target};
-use model_persistence::persist::inspect;
-use model_persistence::sklearn::{Limits, MAX_BYTES};
-use model_persistence::split::TestSize;
+use model_persistence::article::batch::predict_file;
+use model_persistence::python::convert::Linear;
+use model_persistence::python::convert::{self, Origin, Target};
+use model_persistence::file::persist::inspect;
+use model_persistence::python::{Limits, MAX_BYTES};
+use model_persistence::article::split::TestSize;
 use model_persistence::store::{self, Location, Mode, is_url};
 use model_persistence::{Error, ErrorKind};
 

@@ -31,12 +31,12 @@ use object_store::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::codec::Codec;
-use crate::convert::{self, Linear, Target};
+use crate::file::codec::Codec;
+use crate::python::convert::{self, Linear, Target};
 use crate::error::{Error, ErrorKind, Result};
-use crate::layout::{self, Header, Loaded, MAGIC, MAX_PAYLOAD_BYTES, Metadata};
-use crate::persist::MAX_FILE_BYTES;
-use crate::sklearn::{Limits, SklearnProblem};
+use crate::file::layout::{self, Header, Loaded, MAGIC, MAX_PAYLOAD_BYTES, Metadata};
+use crate::file::persist::MAX_FILE_BYTES;
+use crate::python::{Limits, SklearnProblem};
 
 /// Where a model file is kept: a store and a key in it, with the URL that named them.
 ///
@@ -231,17 +231,17 @@ pub struct Saved {
 /// What a save does when the key holds an object already.
 ///
 /// ```
-/// use model_persistence::store::{self, Location, Mode, StoreProblem};
+/// use model_persistence::store::{self, Location, Mode};
 /// use model_persistence::prelude::*;
 ///
 /// let at = Location::parse("memory://doc-mode/wine.bin")?;
 /// let meta = Metadata::default();
 /// let first = store::save(&vec![1.0_f64], &meta, &at, Codec::Bincode, Mode::Create)?;
 /// let again = store::save(&vec![2.0_f64], &meta, &at, Codec::Bincode, Mode::Create);
-/// assert!(matches!(again.unwrap_err().kind(), ErrorKind::Store(StoreProblem::Exists)));
+/// assert!(again.unwrap_err().is_conflict());
 /// store::save(&vec![3.0_f64], &meta, &at, Codec::Bincode, Mode::Update(first.version.clone()))?;
 /// let stale = store::save(&vec![4.0_f64], &meta, &at, Codec::Bincode, Mode::Update(first.version));
-/// assert!(matches!(stale.unwrap_err().kind(), ErrorKind::Store(StoreProblem::Changed)));
+/// assert!(stale.unwrap_err().is_conflict());
 /// assert_eq!(store::load::<Vec<f64>>(&at)?.0.model, vec![3.0]);
 /// # Ok::<(), Error>(())
 /// ```
@@ -256,7 +256,7 @@ pub enum Mode {
     Update(Version),
 }
 
-/// Writes the model file of `model` (as [`crate::persist::save_with`] writes it) to `at`, in one
+/// Writes the model file of `model` (as [`crate::file::persist::save_with`] writes it) to `at`, in one
 /// request, as `mode` allows; returns its size and the version written.
 ///
 /// ```
@@ -285,11 +285,11 @@ pub fn save<M: Serialize + Any>(
 /// read.
 ///
 /// ```
-/// use model_persistence::store::{self, Location, StoreProblem};
+/// use model_persistence::store::{self, Location};
 /// use model_persistence::prelude::*;
 ///
 /// let err = store::load::<Model>(&Location::parse("memory://doc-load/none.bin")?).unwrap_err();
-/// assert!(matches!(err.kind(), ErrorKind::Store(StoreProblem::NotFound)));
+/// assert!(err.is_not_found());
 /// assert_eq!(err.to_string(), "memory://doc-load/none.bin: no such object");
 /// # Ok::<(), Error>(())
 /// ```
@@ -363,8 +363,8 @@ const CHECKSUM: u64 = 8;
 ///
 /// ```
 /// use model_persistence::store::{self, Location, Mode};
-/// use model_persistence::convert::{self, Target};
-/// use model_persistence::sklearn::{ARTICLE_JOBLIB, Limits};
+/// use model_persistence::python::convert::{self, Target};
+/// use model_persistence::python::{ARTICLE_JOBLIB, Limits};
 ///
 /// let linear = convert::from_bytes(ARTICLE_JOBLIB, Limits::default())?;
 /// let at = Location::parse("memory://doc-read/wine.onnx")?;
@@ -398,9 +398,9 @@ pub fn read(at: &Location, limits: Limits) -> Result<(Linear, Version)> {
 ///
 /// ```
 /// use model_persistence::store::{self, Location, Mode};
-/// use model_persistence::convert::{self, Target};
+/// use model_persistence::python::convert::{self, Target};
 /// use model_persistence::prelude::*;
-/// use model_persistence::sklearn::{ARTICLE_PICKLE, Limits};
+/// use model_persistence::python::{ARTICLE_PICKLE, Limits};
 ///
 /// let linear = convert::from_bytes(ARTICLE_PICKLE, Limits::default())?;
 /// let at = Location::parse("memory://doc-write/wine.bin")?;
@@ -424,8 +424,8 @@ pub fn write(linear: &Linear, at: &Location, target: Option<Target>, mode: Mode)
 ///
 /// ```
 /// use model_persistence::store::{self, Location, Mode};
-/// use model_persistence::convert::{self, Target};
-/// use model_persistence::sklearn::{ARTICLE_PICKLE, Limits};
+/// use model_persistence::python::convert::{self, Target};
+/// use model_persistence::python::{ARTICLE_PICKLE, Limits};
 ///
 /// let linear = convert::from_bytes(ARTICLE_PICKLE, Limits::default())?;
 /// let at = Location::parse("memory://doc-mlflow/wine/")?;
@@ -434,7 +434,7 @@ pub fn write(linear: &Linear, at: &Location, target: Option<Target>, mode: Mode)
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
 pub fn write_mlflow(linear: &Linear, at: &Location, mode: Mode) -> Result<Saved> {
-    let files = crate::mlflow::files(linear).map_err(|e| at.at(e))?;
+    let files = crate::python::mlflow::files(linear).map_err(|e| at.at(e))?;
     let mlmodel = at.join("MLmodel")?;
     if mode == Mode::Create && head(&mlmodel).is_ok() {
         return Err(mlmodel.at(StoreProblem::Exists));
@@ -585,7 +585,7 @@ fn block_on<F: std::future::Future>(future: F) -> Result<F::Output> {
 /// credentials travel in headers, which no message repeats.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum StoreProblem {
+pub(crate) enum StoreProblem {
     /// The key holds no object (or the bucket does not exist).
     #[error("no such object")]
     NotFound,
@@ -614,7 +614,7 @@ pub enum StoreProblem {
 
 impl From<StoreProblem> for Error {
     fn from(problem: StoreProblem) -> Self {
-        ErrorKind::Store(problem).into()
+        ErrorKind::Store(crate::error::Detail::new(problem)).into()
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 
 use common::{read, root};
-use model_persistence::plot::book_figures;
+use model_persistence::article::figures::book_figures;
 
 #[test]
 fn committed_figures_are_up_to_date() {

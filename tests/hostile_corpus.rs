@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use model_persistence::convert;
+use model_persistence::python::convert;
 
 mod common;
 use common::alloc::{Counting, peak_during};
@@ -146,7 +146,7 @@ fn a_fifo_a_folder_and_a_device_are_refused_without_waiting() {
 
 #[test]
 fn the_chapter_gives_the_corpus_and_the_limits_as_they_are() {
-    use model_persistence::sklearn::{Limits, MAX_BYTES, MEMORY_PER_BYTE, MEMORY_PER_LIMIT_BYTE};
+    use model_persistence::python::{Limits, MAX_BYTES, MEMORY_PER_BYTE, MEMORY_PER_LIMIT_BYTE};
     let chapter = common::read("book/src/hostile-pickle.md");
     let count = corpus().len();
     let mib = |bytes: u64| format!("{} MiB", bytes >> 20);
@@ -219,7 +219,7 @@ fn every_hostile_file_answers_exactly_one_predicate_and_code_is_refused() {
     let manifest: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     for entry in manifest["files"].as_array().expect("files") {
         let file = entry["file"].as_str().expect("file");
-        let err = model_persistence::convert::load(dir.join(file)).expect_err(file);
+        let err = model_persistence::python::convert::load(dir.join(file)).expect_err(file);
         let classes = class_of(&err);
         assert_eq!(classes.len(), 1, "{file}: {classes:?}: {err}");
         let wanted = match (entry["kind"].as_str().expect("kind"), file) {

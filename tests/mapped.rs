@@ -2,7 +2,7 @@
 //! checks them; what cannot be viewed in place is refused with its own error; and a file saved
 //! over while it is mapped leaves the mapping on the file it mapped.
 
-use model_persistence::mapped::Mapped;
+use model_persistence::file::mapped::Mapped;
 use model_persistence::prelude::*;
 
 fn values(n: usize, scale: f64) -> Array1<f64> {

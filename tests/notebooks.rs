@@ -46,7 +46,7 @@ fn notebooks_match_the_book() {
 }
 
 #[test]
-fn the_first_cell_loads_this_crate_by_path_without_the_command_line() {
+fn the_first_cell_loads_this_crate_by_path_with_the_steps_alone() {
     let (code, _) = setup(&root());
     let manifest = read("Cargo.toml");
     let name = manifest
@@ -54,7 +54,9 @@ fn the_first_cell_loads_this_crate_by_path_without_the_command_line() {
         .find_map(|l| l.strip_prefix("name = \""))
         .and_then(|rest| rest.split('"').next())
         .expect("the package name");
-    let dep = format!(":dep {name} = {{ path = \"..\", default-features = false }}");
+    let dep = format!(
+        ":dep {name} = {{ path = \"..\", default-features = false, features = [\"tutorial\"] }}"
+    );
     assert!(code.lines().any(|l| l == dep), "{code}");
     assert!(code.lines().any(|l| l.starts_with(":cache ")), "{code}");
 }

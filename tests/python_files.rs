@@ -7,9 +7,9 @@ mod common;
 use std::fs;
 
 use common::{command, read, root};
-use model_persistence::convert::{self, Origin};
+use model_persistence::python::convert::{self, Origin};
 use model_persistence::prelude::*;
-use model_persistence::sklearn::{self, ARTICLE_JOBLIB, ARTICLE_PICKLE, Container};
+use model_persistence::python::{self, ARTICLE_JOBLIB, ARTICLE_PICKLE, Container};
 use serde_json::Value;
 
 fn expected(set: &str) -> Value {
@@ -50,7 +50,7 @@ fn the_articles_files_reload_with_the_articles_r2() -> Result<(), Error> {
     ] {
         assert_eq!(bytes, fs::read(fixture("current", file))?);
         let entry = recorded(&expected, file);
-        let model = sklearn::decode(bytes)?.model()?;
+        let model = python::decode(bytes)?.model()?;
         let r2_test = r2(&model, &test_set)?;
         let sklearn_r2 = entry["r2_test"].as_f64().expect("r2");
         assert!((r2_test - sklearn_r2).abs() < 1e-12, "{file}: {r2_test}");
@@ -260,7 +260,7 @@ fn convert_keeps_what_the_python_file_says() -> Result<(), Error> {
         "{:?}",
         meta.notes
     );
-    let python = sklearn::load(&input)?;
+    let python = python::load(&input)?;
     assert_eq!(loaded.model.params(), python.coef.row(0));
     assert_eq!(
         loaded.model.intercept().to_bits(),

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use model_persistence::convert;
+use model_persistence::python::convert;
 use ndarray::Array2;
 use serde_json::Value;
 
@@ -159,7 +159,7 @@ fn a_log_link_and_several_targets_go_through_onnx_and_safetensors() {
         }
         let skops = convert::save(&linear, dir.path().join(format!("{stem}.skops")), None);
         match linear.model.link() {
-            model_persistence::linear::Link::Exp => {
+            model_persistence::article::linear::Link::Exp => {
                 let err = skops.expect_err("a link is not written as skops");
                 assert!(
                     err.to_string().contains("is not written as skops yet"),

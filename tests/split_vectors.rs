@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use model_persistence::split::{TestSize, split_indices};
+use model_persistence::article::split::{TestSize, split_indices};
 use model_persistence::{BadSplit, ErrorKind};
 use serde_json::Value;
 

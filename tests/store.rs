@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-use model_persistence::convert::{self, Target};
+use model_persistence::python::convert::{self, Target};
 use model_persistence::prelude::*;
-use model_persistence::sklearn::{ARTICLE_PICKLE, Limits};
-use model_persistence::store::{self, Location, Mode, StoreProblem};
+use model_persistence::python::{ARTICLE_PICKLE, Limits};
+use model_persistence::store::{self, Location, Mode};
 
 fn url(path: &Path) -> String {
     format!("file://{}", path.display())
@@ -102,7 +102,7 @@ fn create_only_and_update_if_unchanged_refuse_to_clobber() {
     let meta = Metadata::default();
     let first = store::save(&vec![1.0_f64], &meta, &at, Codec::Bincode, Mode::Create).unwrap();
     let err = store::save(&vec![2.0_f64], &meta, &at, Codec::Bincode, Mode::Create).unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::Store(StoreProblem::Exists)));
+    assert!(err.is_conflict());
     assert_eq!(
         err.to_string(),
         "memory://test-modes/wine.bin: an object is there already, and the save was create-only"
@@ -118,10 +118,9 @@ fn create_only_and_update_if_unchanged_refuse_to_clobber() {
         Codec::Bincode,
         Mode::Update(read),
     );
-    assert!(matches!(
-        loser.unwrap_err().kind(),
-        ErrorKind::Store(StoreProblem::Changed)
-    ));
+    let loser = loser.unwrap_err();
+    assert!(loser.is_conflict());
+    assert!(loser.to_string().contains("the object changed since it was read"));
     assert_eq!(store::load::<Vec<f64>>(&at).unwrap().0.model, vec![3.0]);
 }
 
@@ -156,10 +155,7 @@ fn bad_urls_and_missing_objects_are_one_line_errors() {
         ("memory://only-a-bucket", "no key after the bucket"),
     ] {
         let err = Location::parse(text).unwrap_err();
-        assert!(matches!(
-            err.kind(),
-            ErrorKind::Store(StoreProblem::BadUrl(_))
-        ));
+        assert!(err.is_usage() && matches!(err.kind(), ErrorKind::Store(_)));
         assert!(err.to_string().starts_with(text), "{err}");
         assert!(err.to_string().contains(message), "{err}");
     }

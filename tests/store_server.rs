@@ -14,8 +14,8 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use model_persistence::prelude::*;
-use model_persistence::store::{self, Location, Mode, StoreProblem};
-use model_persistence::train::from_parts;
+use model_persistence::store::{self, Location, Mode};
+use model_persistence::article::train::from_parts;
 use object_store::ObjectStoreExt;
 
 /// The variable `name`, which the script sets.
@@ -195,7 +195,7 @@ fn of_two_concurrent_updates_of_one_version_exactly_one_wins() {
         for (_, saved) in &results {
             if let Err(err) = saved {
                 assert!(
-                    matches!(err.kind(), ErrorKind::Store(StoreProblem::Changed)),
+                    err.is_conflict() && err.to_string().contains("the object changed"),
                     "{err}"
                 );
             }

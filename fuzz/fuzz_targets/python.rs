@@ -10,9 +10,9 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use model_persistence::batch::predict_csv;
-use model_persistence::sklearn;
-use model_persistence::train::{Model, from_parts};
+use model_persistence::article::batch::predict_csv;
+use model_persistence::python;
+use model_persistence::article::train::{Model, from_parts};
 
 /// A model of two named features, made once.
 fn model() -> &'static (Model, Vec<String>) {
@@ -24,11 +24,11 @@ fn model() -> &'static (Model, Vec<String>) {
 }
 
 fuzz_target!(|bytes: &[u8]| {
-    let _ = sklearn::decode(bytes);
-    let _ = sklearn::disassemble(bytes);
+    let _ = python::decode(bytes);
+    let _ = python::disassemble(bytes);
     let pickle = [&b"\x80\x04"[..], bytes].concat();
-    let _ = sklearn::decode(&pickle);
-    let _ = sklearn::disassemble(&pickle);
+    let _ = python::decode(&pickle);
+    let _ = python::disassemble(&pickle);
     let (model, names) = model();
     let _ = predict_csv(model, names, bytes, std::io::sink());
     let _ = predict_csv(model, &[], bytes, std::io::sink());

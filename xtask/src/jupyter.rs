@@ -86,7 +86,7 @@ pub fn run_all(root: &Path, refresh: bool) -> Result<()> {
         let name = format!("{}.ipynb", notebook.stem);
         let start = Instant::now();
         // The notebooks load the crate with
-        // `:dep model-persistence = { path = "..", default-features = false }`: the kernel must
+        // `:dep model-persistence = { path = "..", ... }`: the kernel must
         // start in notebooks/, which nbconvert does for a notebook given by name.
         let output = execute(
             &root.join("notebooks"),

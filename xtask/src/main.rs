@@ -3,6 +3,7 @@
 //! command here that mends it. (The convention of rust-analyzer and the Rust Cookbook: a small
 //! binary crate of the workspace, run through the alias in `.cargo/config.toml`.)
 
+mod chart;
 mod jupyter;
 mod markdown;
 mod notebooks;
@@ -131,7 +132,7 @@ fn write_notebooks(root: &Path) -> Result<()> {
 fn figures(root: &Path) -> Result<()> {
     let dir = root.join("book/src/figures");
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for figure in model_persistence::plot::book_figures().map_err(|e| e.to_string())? {
+    for figure in model_persistence::article::figures::book_figures().map_err(|e| e.to_string())? {
         let path = dir.join(format!("{}.svg", figure.name));
         fs::write(&path, &figure.svg).map_err(|e| format!("{}: {e}", path.display()))?;
         println!("wrote {}", path.display());
@@ -143,7 +144,7 @@ fn figures(root: &Path) -> Result<()> {
 /// files `tests/exports.rs` compares the exporters' output with.
 fn exports(root: &Path) -> Result<()> {
     use model_persistence::article::{Options, run};
-    use model_persistence::{convert, export};
+    use model_persistence::python::{convert, export};
 
     let scratch = std::env::temp_dir().join(format!("exports-{}", std::process::id()));
     let options = Options {

@@ -49,7 +49,7 @@ impl Kernel {
 }
 
 /// One notebook: its file name without `.ipynb`, its title, the chapters it is made of, the
-/// crate's features its first cell turns on beyond the book's default set, and its kernel.
+/// crate's features its first cell turns on in place of the book's (`tutorial`), and its kernel.
 pub struct Notebook {
     /// The file name without `.ipynb`.
     pub stem: &'static str,
@@ -232,10 +232,13 @@ fn setup_code(code: &str, notebook: &Notebook) -> String {
     let with = format!(", features = [{}] }}", features.join(", "));
     code.lines()
         .map(|line| {
-            match line
-                .strip_prefix(":dep ")
-                .and_then(|l| l.strip_suffix(" }"))
-            {
+            // The book's line names the features of the article's steps; a notebook that needs
+            // others names its own in their place.
+            match line.strip_prefix(":dep ").and_then(|l| {
+                l.split_once(", features = [")
+                    .map(|(dep, _)| dep)
+                    .or_else(|| l.strip_suffix(" }"))
+            }) {
                 Some(dep) => format!(":dep {dep}{with}"),
                 None => line.to_string(),
             }

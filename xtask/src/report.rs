@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use model_persistence::plot::{Side, Timing, human_time, timings};
+use crate::chart::{Side, Timing, human_time, timings};
 
 use crate::Result;
 #[path = "../../benches/speed/schema.rs"]
@@ -135,7 +135,7 @@ const WHO: [(&str, &str); 4] = [
 
 /// The chart of the 80 MB normal workload: for each operation, ours, numpy's, joblib's and
 /// pickle's bar side by side.
-fn chart(rows: &[Row]) -> model_persistence::Result<String> {
+fn chart(rows: &[Row]) -> std::result::Result<String, String> {
     let mut bars = Vec::new();
     for (operation, ops) in GROUPS {
         for ((system, who), op) in WHO.iter().zip(ops) {
@@ -156,6 +156,7 @@ fn chart(rows: &[Row]) -> model_persistence::Result<String> {
         "80 MB of f64 values: median time of each operation (shorter is faster)",
         &bars,
     )
+    .map_err(|e| e.to_string())
 }
 
 /// The row of `workload`, `system` and `operation`, if the benchmark wrote one.
@@ -254,7 +255,7 @@ fn targets(report: &Report) -> Vec<Target> {
                 rows,
                 files,
                 "rust",
-                "sklearn::load Pck_LR_Model.pkl + model()",
+                "python::load Pck_LR_Model.pkl + model()",
             ),
         ),
         "≥ 1",
@@ -268,7 +269,7 @@ fn targets(report: &Report) -> Vec<Target> {
                 rows,
                 files,
                 "rust",
-                "sklearn::load Jlib_LR_Model.pkl + model()",
+                "python::load Jlib_LR_Model.pkl + model()",
             ),
         ),
         "≥ 1",
