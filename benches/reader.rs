@@ -21,10 +21,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use model_persistence::article::batch::predict_file;
-use model_persistence::python::convert;
 use model_persistence::article::data::WINE_FEATURES;
 use model_persistence::article::linear::LinearModel;
 use model_persistence::prelude::*;
+use model_persistence::python::convert;
 use rand_mt::Mt64;
 
 mod common;

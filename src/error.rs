@@ -179,9 +179,7 @@ impl Error {
             | ErrorKind::IsDirectory
             | ErrorKind::NotAFile { .. } => true,
             #[cfg(feature = "python")]
-            ErrorKind::Python(detail) => {
-                detail.class() == Some(crate::python::Class::Unsupported)
-            }
+            ErrorKind::Python(detail) => detail.class() == Some(crate::python::Class::Unsupported),
             #[cfg(feature = "python")]
             ErrorKind::Export(detail) => detail
                 .get::<crate::python::export::ExportProblem>()
@@ -367,7 +365,8 @@ impl Detail {
     /// The class of a problem of the Python reader, when it is one.
     #[cfg(feature = "python")]
     pub(crate) fn class(&self) -> Option<crate::python::Class> {
-        self.get::<crate::python::SklearnProblem>().map(|p| p.class())
+        self.get::<crate::python::SklearnProblem>()
+            .map(|p| p.class())
     }
 }
 
@@ -634,7 +633,9 @@ pub enum ErrorKind {
 
     /// A linear model of several targets or with a link, where only the article's model (one
     /// target, no link) fits.
-    #[error("the model has {targets} target(s) and the {link} link; this needs one target and no link")]
+    #[error(
+        "the model has {targets} target(s) and the {link} link; this needs one target and no link"
+    )]
     NotOneTarget {
         /// Its targets.
         targets: usize,

@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use model_persistence::article::{Options, run};
 use model_persistence::article::batch::predict_file;
+use model_persistence::article::split::TestSize;
+use model_persistence::article::{Options, run};
+use model_persistence::file::persist::inspect;
 use model_persistence::python::convert::Linear;
 use model_persistence::python::convert::{self, Origin, Target};
-use model_persistence::file::persist::inspect;
 use model_persistence::python::{Limits, MAX_BYTES};
-use model_persistence::article::split::TestSize;
 use model_persistence::store::{self, Location, Mode, is_url};
 use model_persistence::{Error, ErrorKind};
 

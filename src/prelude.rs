@@ -40,16 +40,16 @@
 //! # Ok::<(), Error>(())
 //! ```
 
-pub use crate::file::codec::Codec;
 pub use crate::article::data::{WineData, load_wine, load_wine_quality};
-pub use crate::error::{BadSplit, Corruption, Error, ErrorKind};
 pub use crate::article::evaluate::{predict, r2, same_predictions};
+pub use crate::article::split::{TestSize, train_test_split};
+pub use crate::article::train::{Model, from_parts, train};
+pub use crate::error::{BadSplit, Corruption, Error, ErrorKind};
+pub use crate::file::codec::Codec;
 pub use crate::file::layout::{
     Header, Loaded, MAGIC, MAX_PAYLOAD_BYTES, Metadata, decode, encode, encode_into, verify,
 };
 pub use crate::file::persist::{inspect, load, load_with_header, save, save_with};
-pub use crate::article::split::{TestSize, train_test_split};
-pub use crate::article::train::{Model, from_parts, train};
 pub use linfa::dataset::Records;
 pub use linfa::prelude::SingleTargetRegression;
 pub use linfa::traits::{Fit, Predict};

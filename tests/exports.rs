@@ -7,13 +7,13 @@
 mod common;
 
 use common::{command, root};
-use model_persistence::article::{Options, run};
-use model_persistence::python::convert::{self, Linear, Origin};
-use model_persistence::python::export::{self, Format};
 use model_persistence::article::linear::LinearModel;
+use model_persistence::article::train::from_parts;
+use model_persistence::article::{Options, run};
 use model_persistence::prelude::*;
 use model_persistence::python;
-use model_persistence::article::train::from_parts;
+use model_persistence::python::convert::{self, Linear, Origin};
+use model_persistence::python::export::{self, Format};
 
 /// Numbers whose bits a careless writer would lose, and names that need escaping.
 fn awkward() -> Linear {

@@ -1,5 +1,6 @@
 //! scikit-learn's other linear regressors, as real Python saved them (pickle protocols 2 and 4,
-//! joblib with zlib and lzma, skops) with scikit-learn 1.9 and numpy 2.4, and with 1.3 and 1.26
+//! joblib with zlib and lzma, skops) with three pinned stacks: scikit-learn 1.9 and numpy 2.4,
+//! 1.3 and 1.26, and 1.1 and 1.23, the oldest with a wheel for CPython 3.11
 //! (`tests/data/python/regressors/`, made by `scripts/python-fixtures --regressors`). Every file
 //! is either read and predicts what scikit-learn predicted, to 1e-12 relative, or refused in one
 //! line that names the class; never read with other numbers.
@@ -118,6 +119,11 @@ fn every_linear_regressor_of_scikit_learn_1_9_is_read_or_refused_by_name() {
 #[test]
 fn every_linear_regressor_of_scikit_learn_1_3_is_read_or_refused_by_name() {
     assert_set("legacy");
+}
+
+#[test]
+fn every_linear_regressor_of_scikit_learn_1_1_is_read_or_refused_by_name() {
+    assert_set("oldest");
 }
 
 #[test]

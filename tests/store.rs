@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-use model_persistence::python::convert::{self, Target};
 use model_persistence::prelude::*;
+use model_persistence::python::convert::{self, Target};
 use model_persistence::python::{ARTICLE_PICKLE, Limits};
 use model_persistence::store::{self, Location, Mode};
 
@@ -120,7 +120,11 @@ fn create_only_and_update_if_unchanged_refuse_to_clobber() {
     );
     let loser = loser.unwrap_err();
     assert!(loser.is_conflict());
-    assert!(loser.to_string().contains("the object changed since it was read"));
+    assert!(
+        loser
+            .to_string()
+            .contains("the object changed since it was read")
+    );
     assert_eq!(store::load::<Vec<f64>>(&at).unwrap().0.model, vec![3.0]);
 }
 

@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+use model_persistence::article::train::from_parts;
 use model_persistence::prelude::*;
 use model_persistence::store::{self, Location, Mode};
-use model_persistence::article::train::from_parts;
 use object_store::ObjectStoreExt;
 
 /// The variable `name`, which the script sets.

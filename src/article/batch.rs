@@ -9,9 +9,9 @@ use std::path::Path;
 
 use ndarray::ArrayView2;
 
-use crate::error::{Error, ErrorKind, Result};
 use crate::article::evaluate::predict_with;
 use crate::article::linear::{LinearModel, Link};
+use crate::error::{Error, ErrorKind, Result};
 
 /// Rows predicted together: enough to keep the arithmetic busy, few enough that a block of a
 /// wide model stays small (4,096 rows of 13 features is 416 KiB).

@@ -4,8 +4,8 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 use crate::article::data::WineData;
-use crate::error::{ErrorKind, Result};
 use crate::article::train::Model;
+use crate::error::{ErrorKind, Result};
 use crate::file::mapped::Mapped;
 
 /// The model's prediction for each row of `records`, or an error when the rows do not have the

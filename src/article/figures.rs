@@ -10,10 +10,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::article::data::{WineData, load_wine};
-use crate::error::{Error, ErrorKind, Result};
 use crate::article::evaluate::{predict, r2};
 use crate::article::split::train_test_split;
 use crate::article::train::{Model, train};
+use crate::error::{Error, ErrorKind, Result};
 
 /// Width of every figure, in pixels.
 const WIDTH: u32 = 800;

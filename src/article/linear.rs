@@ -5,9 +5,9 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ErrorKind, Result};
 use crate::article::evaluate::predict_with;
 use crate::article::train::{Model, from_parts};
+use crate::error::{ErrorKind, Result};
 
 /// What a prediction passes through after `X @ coef.T + intercept`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -1,5 +1,11 @@
-//! The whole article in one call: load, split, train, score, save with every codec, reload and
-//! verify. This is what `cargo run --release` runs and prints.
+//! The article's steps, one module each: the wine data ([`data`]), the split ([`split`], with
+//! numpy's draws in [`rng`]), the fit ([`train`]), the scores ([`evaluate`]), and the pictures
+//! ([`figures`]); the linear model that the Python bridge reads into ([`linear`]) and the batch
+//! predictions of a CSV file ([`batch`]). Saving and loading are the file wing's
+//! ([`crate::file`]).
+//!
+//! This module runs the whole article in one call: load, split, train, score, save with every
+//! codec, reload and verify. This is what `cargo run --release` runs and prints.
 
 pub mod batch;
 pub mod data;
@@ -16,14 +22,14 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::file::codec::Codec;
 use crate::article::data::load_wine;
-use crate::error::{Error, Result};
 use crate::article::evaluate::{r2, same_predictions};
-use crate::file::layout::Metadata;
-use crate::file::persist::{load, save_with};
 use crate::article::split::{TestSize, train_test_split};
 use crate::article::train::{Model, train};
+use crate::error::{Error, Result};
+use crate::file::codec::Codec;
+use crate::file::layout::Metadata;
+use crate::file::persist::{load, save_with};
 
 /// The article's knobs, with its values as defaults.
 #[derive(Debug, Clone)]

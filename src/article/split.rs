@@ -9,8 +9,8 @@ use linfa::Dataset;
 use ndarray::Axis;
 
 use crate::article::data::WineData;
-use crate::error::{BadSplit, Result};
 use crate::article::rng::RandomState;
+use crate::error::{BadSplit, Result};
 
 /// How large the test set is: a fraction of the rows (rounded up) or a number of rows.
 ///

@@ -93,14 +93,13 @@ impl Mapped {
     pub fn intercept(&self) -> Option<f64> {
         self.intercept
     }
-
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::Array1;
     use crate::file::layout::{Metadata, encode};
+    use ndarray::Array1;
 
     #[test]
     fn every_bit_flip_and_truncation_of_a_mappable_file_is_refused() {

@@ -13,8 +13,8 @@ use std::path::Path;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::file::codec::Codec;
 use crate::error::{Error, ErrorKind, Result};
+use crate::file::codec::Codec;
 use crate::file::layout::{self, Header, Loaded, MAX_PAYLOAD_BYTES, Metadata, Prepared};
 
 /// Writes `model` to `path`, encoded with `codec`, atomically, and returns the file's size in

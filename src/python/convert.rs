@@ -7,14 +7,15 @@ use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
 
-use crate::file::codec::Codec;
-use crate::error::{Error, ErrorKind, Result};
-use crate::python::export::{self, Format};
-use crate::file::layout::{self, Header, MAGIC, MAX_PAYLOAD_BYTES, Metadata};
 use crate::article::linear::LinearModel;
-use crate::file::persist::{MAX_FILE_BYTES, open_bounded, save_with, write_atomically};
-use crate::python::{self, Limits, PythonModel};
 use crate::article::train::Model;
+use crate::error::{Error, ErrorKind, Result};
+use crate::file::codec::Codec;
+use crate::file::layout::{self, Header, MAX_PAYLOAD_BYTES, Metadata};
+use crate::file::persist::{MAX_FILE_BYTES, open_bounded, save_with, write_atomically};
+use crate::python::export::{self, Format};
+use crate::python::sniff::{Kind, SNIFF_BYTES, sniff};
+use crate::python::{self, Limits, PythonModel};
 
 /// A linear model read from a file, with what the file says about it.
 #[derive(Debug, Clone)]
@@ -125,7 +126,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<Linear> {
 pub fn load_with(path: impl AsRef<Path>, limits: Limits) -> Result<Linear> {
     let path = path.as_ref();
     let (mut file, len) = open_bounded(path, MAX_FILE_BYTES)?;
-    if starts_with_magic(&mut file).map_err(|e| Error::io(path, e))? {
+    if sniff(&head(&mut file).map_err(|e| Error::io(path, e))?) == Kind::Ours {
         let loaded = layout::decode_from::<Model, _>(file, len, MAX_PAYLOAD_BYTES);
         return match loaded {
             Err(err) if holds_linear_model(&err) => {
@@ -153,7 +154,7 @@ pub fn load_with(path: impl AsRef<Path>, limits: Limits) -> Result<Linear> {
 /// # Ok::<(), model_persistence::Error>(())
 /// ```
 pub fn from_bytes(bytes: &[u8], limits: Limits) -> Result<Linear> {
-    if bytes.starts_with(&MAGIC) {
+    if sniff(bytes) == Kind::Ours {
         return match layout::decode::<Model>(bytes, MAX_PAYLOAD_BYTES) {
             Err(err) if holds_linear_model(&err) => {
                 layout::decode::<LinearModel>(bytes, MAX_PAYLOAD_BYTES).map(ours_linear)
@@ -191,7 +192,7 @@ fn ours_linear(loaded: layout::Loaded<LinearModel>) -> Linear {
 
 /// The linear model of the bytes of a file that is not ours: scikit-learn's, or an export.
 fn theirs(bytes: &[u8], limits: Limits) -> Result<Linear> {
-    if !python::looks_like(bytes) && export::looks_like_exported(bytes) {
+    if !sniff(bytes).is_scikit_learn() {
         return export::decode(bytes);
     }
     let python = python::decode_with(bytes, limits)?;
@@ -202,12 +203,13 @@ fn theirs(bytes: &[u8], limits: Limits) -> Result<Linear> {
     })
 }
 
-/// Whether `file` starts with this crate's magic bytes; it is read from its start again after.
-fn starts_with_magic(file: &mut File) -> std::io::Result<bool> {
-    let mut head = Vec::with_capacity(MAGIC.len());
-    file.take(MAGIC.len() as u64).read_to_end(&mut head)?;
+/// The first bytes of `file`, which [`sniff`] tells apart; `file` is read from its start again
+/// after.
+fn head(file: &mut File) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    file.take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
     file.rewind()?;
-    Ok(head == MAGIC)
+    Ok(head)
 }
 
 /// Writes `linear` to `path`, atomically: as a model file of this crate (with its metadata) or as

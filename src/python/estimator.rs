@@ -15,9 +15,9 @@ use super::joblib::Compressor;
 use super::npy::NdArray;
 use ndarray::{Array1, Array2};
 
-use crate::file::layout::Metadata;
 use crate::article::linear::{LinearModel, Link};
 use crate::article::train::Model;
+use crate::file::layout::Metadata;
 
 /// The scikit-learn estimators this reader accepts: each predicts `X @ coef_.T + intercept_`
 /// once fitted (or its `exp`, for the log link of the GLMs), whatever it did to find them

@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::python::convert::{Linear, Origin};
-use crate::file::layout::Metadata;
 use crate::article::linear::{LinearModel, Link};
+use crate::file::layout::Metadata;
+use crate::python::convert::{Linear, Origin};
 
 /// Who wrote a file, as the exports record it in ONNX and safetensors metadata.
 pub const PRODUCER: &str = concat!("model-persistence ", env!("CARGO_PKG_VERSION"));
@@ -89,20 +89,9 @@ pub fn encode(linear: &Linear, format: Format) -> crate::Result<Vec<u8>> {
     })
 }
 
-/// Whether `bytes` start like a safetensors file: an 8-byte header length, then JSON.
-fn looks_like_safetensors(bytes: &[u8]) -> bool {
-    bytes.get(8) == Some(&b'{')
-}
-
-/// Whether `bytes` start like a file [`encode`] writes that [`decode`] reads: safetensors, or an
-/// ONNX protobuf, whose first field is the IR version (field 1, a varint: the byte 0x08).
-pub(crate) fn looks_like_exported(bytes: &[u8]) -> bool {
-    looks_like_safetensors(bytes) || bytes.first() == Some(&0x08)
-}
-
 /// Reads back an ONNX or safetensors file that [`encode`] wrote, told apart by content.
 pub fn decode(bytes: &[u8]) -> crate::Result<Linear> {
-    let (format, portable) = if looks_like_safetensors(bytes) {
+    let (format, portable) = if super::sniff::sniff(bytes) == super::sniff::Kind::Safetensors {
         (Format::Safetensors, super::safetensors::decode(bytes)?)
     } else {
         (Format::Onnx, super::onnx::decode(bytes)?)
@@ -136,7 +125,9 @@ impl Portable {
         let model_type = match &linear.origin {
             Origin::Ours(header) => header.model_type.clone(),
             Origin::Sklearn(python) => format!("{}.{}", python.module, python.estimator),
-            Origin::Exported(_) => std::any::type_name::<crate::article::train::Model>().to_string(),
+            Origin::Exported(_) => {
+                std::any::type_name::<crate::article::train::Model>().to_string()
+            }
         };
         Ok(Portable {
             coef: linear.model.coef().iter().copied().collect(),

@@ -19,10 +19,8 @@ use std::io::Read;
 
 use super::Limits;
 use super::error::SklearnProblem;
+use super::limits::MAX_LZMA_MEMORY_KIB;
 use super::npy::{Dtype, byte_size};
-
-/// The largest dictionary an lzma or xz stream may ask for: 96 MiB, above the 64 MiB of preset 9.
-const MAX_LZMA_MEMORY_KIB: u32 = 96 * 1024;
 
 /// A compressor joblib can wrap the pickle in (`joblib.dump(..., compress=(name, level))`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

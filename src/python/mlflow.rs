@@ -14,10 +14,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::python::convert::Linear;
-use crate::error::{Error, Result};
-use crate::python::export::{self, Format};
 use crate::article::linear::Link;
+use crate::error::{Error, Result};
+use crate::python::convert::Linear;
+use crate::python::export::{self, Format};
 
 /// The MLflow release the directory is written for (`mlflow_version` in `MLmodel`).
 pub const MLFLOW_VERSION: &str = "3.18.0";

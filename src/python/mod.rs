@@ -1,26 +1,30 @@
-//! From Python to Rust: the scikit-learn linear models that `pickle.dump`, `joblib.dump` and
-//! `skops.io.dump` write, read without running anything in the file.
+//! The bridge to Python, both ways: scikit-learn's pickle, joblib and skops files read without
+//! running anything in them, and a linear model written for skops, onnxruntime, safetensors
+//! readers and MLflow. One file per format, each reading and writing where the crate does both:
 //!
-//! [`load`] reads a fitted `LinearRegression`, `Ridge`, `Lasso` or `ElasticNet` into a
-//! [`PythonModel`]: its coefficients, its intercept, and what the file says about it (the class,
-//! `_sklearn_version`, `n_features_in_`, the feature names, how it was written). Its
-//! [`model`](PythonModel::model) is the crate's [`Model`](crate::article::train::Model), so `predict`, `r2` and `save` work on
-//! it unchanged. The container is told apart by content, not by name:
+//! | file | what it holds |
+//! |---|---|
+//! | [`sniff`] | what any file is, from its first bytes (ours included) |
+//! | `limits.rs` | [`Limits`] and every other limit a file is held to |
+//! | `pickle/` | the pickle machine (`machine.rs`, `opcodes.rs`), the meaning of numpy's, joblib's and scikit-learn's globals (`globals.rs`), and the `pickletools`-style listing, an observer the machine is handed (`listing.rs`) |
+//! | `joblib.rs` | joblib's compressors and its arrays in the pickle stream |
+//! | `skops/` | skops zips: read (`mod.rs`) and written (`write.rs`) |
+//! | `npy.rs` | numpy's dtypes and `.npy` arrays, read and written |
+//! | `onnx.rs`, `safetensors.rs` | the two exports that are read back too |
+//! | `estimator.rs` | scikit-learn's estimators, from their state to a [`LinearModel`](crate::article::linear::LinearModel) |
+//! | [`export`], [`convert`], [`mlflow`] | writing for Python; any file read, then written; MLflow folders |
 //!
-//! | first bytes | container | read by |
-//! |---|---|---|
-//! | `PK\x03\x04` | skops zip | `skops.rs` |
-//! | `\x80` (PROTO) | pickle, or uncompressed joblib | `pickle.rs` |
-//! | `\x78`, `\x1f\x8b`, `BZ`, `\x5d\x00`, `\xfd7zXZ`, `\x04\x22\x4d\x18` | compressed joblib | `joblib.rs`, then `pickle.rs` |
-//! | `ZF` | joblib before 0.10 | named and refused (`joblib.rs`) |
-//! | any other pickle opcode | protocol 0 or 1 | named and refused (`pickle.rs`) |
-//!
-//! Everything a read holds is bounded: a file's data by [`Limits::max_bytes`], the memory its
-//! objects take by [`Limits::memory_budget`].
+//! [`load`] reads a fitted linear estimator into a [`PythonModel`]: its coefficients, its
+//! intercepts, its link, and what the file says about it (the class, `_sklearn_version`,
+//! `n_features_in_`, the feature names, how it was written). Its [`linear`](PythonModel::linear)
+//! is the crate's [`LinearModel`](crate::article::linear::LinearModel), and for one target
+//! without a link [`model`](PythonModel::model) is the article's
+//! [`Model`](crate::article::train::Model), so `predict`, `r2` and `save` work on it unchanged.
+//! The container is told apart by content, not by name ([`sniff`]).
 //!
 //! Python's own `pickle.load` calls whatever a file names. Here a pickle is read by a machine that
 //! knows the opcodes but calls nothing: a global off a short allowlist is refused by name
-//! ([`SklearnProblem::Refused`]), and [`disassemble`] lists a file's opcodes as `pickletools.dis`
+//! ([`Error::is_refused`]), and [`disassemble`] lists a file's opcodes as `pickletools.dis`
 //! does, without building anything, so a hostile file can be shown before it is refused.
 
 pub mod convert;
@@ -28,12 +32,14 @@ mod error;
 mod estimator;
 pub mod export;
 mod joblib;
+mod limits;
 pub mod mlflow;
 mod npy;
 mod onnx;
 mod pickle;
 mod safetensors;
 pub(crate) mod skops;
+pub mod sniff;
 
 use std::fs::File;
 use std::io::Read;
@@ -43,11 +49,13 @@ pub(crate) use error::Class;
 pub(crate) use error::SklearnProblem;
 pub use estimator::{Container, Estimator, PythonModel};
 pub use joblib::Compressor;
+pub use limits::{Limits, MAX_BYTES, MEMORY_ALLOWANCE, MEMORY_PER_BYTE, MEMORY_PER_LIMIT_BYTE};
 pub use npy::Dtype;
 pub use pickle::Op;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::file::persist;
+use sniff::Kind;
 
 /// The article's own `Pck_LR_Model.pkl`, as its code writes it (`pickle.dump`, scikit-learn
 /// 1.9.1, numpy 2.4.6), shipped with the crate so that the book and the notebooks can open it.
@@ -56,104 +64,6 @@ pub const ARTICLE_PICKLE: &[u8] =
 /// The article's own `Jlib_LR_Model.pkl`, as its code writes it (`joblib.dump`, joblib 1.6.0).
 pub const ARTICLE_JOBLIB: &[u8] =
     include_bytes!("../../tests/data/python/current/Jlib_LR_Model.pkl");
-
-/// The most bytes of pickle or skops data a file may hold, decompressed: 8 MiB. A linear model
-/// of n features takes about 8n bytes (`coef_` in float64), so this is room for about a million
-/// features (the memory budget, [`Limits::memory_budget`], lets about 150,000 of them carry names,
-/// each a string of its own); a file that inflates past it is refused before
-/// the rest is read. A caller with a larger model raises it with [`Limits`].
-pub const MAX_BYTES: u64 = 8 << 20;
-
-/// The zip magic that starts a skops file.
-const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
-
-/// How much a scikit-learn file may make the reader take. The default holds any linear model of
-/// up to about a million features; the memory a read takes is a small multiple of this and of
-/// the file's size (see the module documentation), so raising it is safe where the files are.
-///
-/// ```
-/// use model_persistence::prelude::*;
-/// use model_persistence::python::{self, ARTICLE_JOBLIB, Limits};
-///
-/// let tight = Limits { max_bytes: 100 };
-/// let err = python::decode_with(ARTICLE_JOBLIB, tight).unwrap_err();
-/// assert!(err.is_too_large() && err.to_string().contains("limit of 100 bytes"));
-/// assert_eq!(python::decode_with(ARTICLE_JOBLIB, Limits::default())?.n_features_in, 13);
-/// # Ok::<(), Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// The most bytes of pickle or skops data a file may hold once decompressed (and so the
-    /// largest file); [`MAX_BYTES`] by default.
-    pub max_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_bytes: MAX_BYTES,
-        }
-    }
-}
-
-/// Bytes of memory a read may take for each byte of pickle or skops data. A real model's file
-/// needs about one for its arrays, which are read once and then shared, and about thirteen for
-/// the feature names of a model fitted on a DataFrame (each short name is a string, an item of
-/// a list and a memo entry, for some seventeen bytes of pickle); a file of nothing but one-byte
-/// opcodes that each build an object would need about a hundred.
-pub const MEMORY_PER_BYTE: u64 = 16;
-/// Bytes of memory a read may take, at most, for each byte of [`Limits::max_bytes`]: whatever
-/// the file, the budget stops at this many times the data limit (plus the allowance).
-pub const MEMORY_PER_LIMIT_BYTE: u64 = 4;
-/// Memory a read may take whatever the file's size: room for a small model's objects.
-pub const MEMORY_ALLOWANCE: u64 = 4 << 20;
-
-impl Limits {
-    /// The most memory reading `len` bytes of pickle or skops data may take:
-    /// [`MEMORY_PER_BYTE`] for each of them, but at most [`MEMORY_PER_LIMIT_BYTE`] for each byte
-    /// of [`max_bytes`](Limits::max_bytes), plus [`MEMORY_ALLOWANCE`]. Past it, a file is refused
-    /// before it takes more. By default what a read builds is held to 36 MiB; with the file's data
-    /// beside it, no hostile file of the test corpus takes more than 64 MiB in all.
-    ///
-    /// ```
-    /// use model_persistence::python::Limits;
-    ///
-    /// let limits = Limits::default();
-    /// assert_eq!(limits.memory_budget(1_000), 16_000 + (4 << 20));
-    /// assert_eq!(limits.memory_budget(1 << 30), 36 << 20);
-    /// ```
-    pub fn memory_budget(&self, len: u64) -> u64 {
-        let scaled = len.saturating_mul(MEMORY_PER_BYTE);
-        let ceiling = self.max_bytes.saturating_mul(MEMORY_PER_LIMIT_BYTE);
-        scaled.min(ceiling).saturating_add(MEMORY_ALLOWANCE)
-    }
-}
-
-/// Which container a file is, from its first bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Skops,
-    Pickle,
-    Joblib(Compressor),
-    /// joblib before 0.10: `ZF`, the length in hex, then a zlib stream.
-    OldJoblib,
-}
-
-fn detect(bytes: &[u8], limits: Limits) -> Result<Format, SklearnProblem> {
-    if bytes.is_empty() {
-        Err(SklearnProblem::Empty)
-    } else if bytes.starts_with(ZIP_MAGIC) {
-        Ok(Format::Skops)
-    } else if bytes.starts_with(b"\x80") {
-        Ok(Format::Pickle)
-    } else if bytes.starts_with(joblib::OLD_PREFIX) {
-        Ok(Format::OldJoblib)
-    } else if let Some(compressor) = joblib::detect(bytes) {
-        Ok(Format::Joblib(compressor))
-    } else {
-        Err(unknown(bytes, limits))
-    }
-}
 
 /// Why bytes in no known format are not read: a pickle of protocol 0 or 1, which starts with
 /// any opcode, is named by the first global off the allowlist it calls (Python would call it),
@@ -167,18 +77,6 @@ fn unknown(bytes: &[u8], limits: Limits) -> SklearnProblem {
             start: bytes.iter().take(4).copied().collect(),
         },
     }
-}
-
-/// Whether `bytes` start like a file this module reads: a pickle, a joblib file or a skops zip.
-///
-/// ```
-/// use model_persistence::python::{ARTICLE_JOBLIB, ARTICLE_PICKLE, looks_like};
-///
-/// assert!(looks_like(ARTICLE_PICKLE) && looks_like(ARTICLE_JOBLIB));
-/// assert!(!looks_like(b"\x89MODEL\r\n"));
-/// ```
-pub fn looks_like(bytes: &[u8]) -> bool {
-    detect(bytes, Limits::default()).is_ok()
 }
 
 /// Reads the linear model in the pickle, joblib or skops file at `path`.
@@ -279,20 +177,22 @@ fn read_with_limit(bytes: &[u8], limits: Limits) -> Result<PythonModel, SklearnP
     if bytes.len() as u64 > limit {
         return Err(SklearnProblem::TooLarge { limit });
     }
-    match detect(bytes, limits)? {
-        Format::Skops => skops::read(bytes, limits),
-        Format::Pickle => pickle::load(bytes, limits)?.to_model(None),
-        Format::Joblib(compressor) => {
+    match sniff::sniff(bytes) {
+        Kind::Empty => Err(SklearnProblem::Empty),
+        Kind::Skops => skops::read(bytes, limits),
+        Kind::Pickle => pickle::load(bytes, limits)?.to_model(None),
+        Kind::Joblib(compressor) => {
             let stream = joblib::decompress(bytes, compressor, limit)?;
             pickle::load(&stream, limits)?.to_model(Some(compressor))
         }
-        Format::OldJoblib => Err(joblib::old_refusal(bytes, limits)),
+        Kind::OldJoblib => Err(joblib::old_refusal(bytes, limits)),
+        _ => Err(unknown(bytes, limits)),
     }
 }
 
 /// Lists the opcodes of a pickle or joblib file, decompressing a joblib file first (offsets are
 /// then in the decompressed stream). Listing builds nothing, so a hostile file is listed, not
-/// refused. A skops file holds no pickle ([`SklearnProblem::NoPickle`]).
+/// refused. A skops file holds no pickle, and is an error here.
 ///
 /// ```
 /// use model_persistence::prelude::*;
@@ -312,20 +212,21 @@ fn read_with_limit(bytes: &[u8], limits: Limits) -> Result<PythonModel, SklearnP
 /// ```
 pub fn disassemble(bytes: &[u8]) -> Result<Vec<Op>> {
     let limits = Limits::default();
-    Ok(match detect(bytes, limits) {
-        Ok(Format::Pickle) => pickle::disassemble(bytes, limits)?,
-        Ok(Format::Joblib(compressor)) => {
+    Ok(match sniff::sniff(bytes) {
+        Kind::Empty => return Err(SklearnProblem::Empty.into()),
+        Kind::Pickle => pickle::disassemble(bytes, limits)?,
+        Kind::Joblib(compressor) => {
             let stream = joblib::decompress(bytes, compressor, limits.max_bytes)?;
             pickle::disassemble(&stream, limits)?
         }
-        Ok(Format::Skops) => return Err(SklearnProblem::NoPickle.into()),
-        Ok(Format::OldJoblib) => return Err(joblib::old_refusal(bytes, limits).into()),
-        // Nothing a pickle of protocol 0 or 1 could be.
-        Err(problem @ (SklearnProblem::Empty | SklearnProblem::UnknownFormat { .. })) => {
-            return Err(problem.into());
-        }
-        // A pickle of protocol 0 or 1: listed like any other.
-        Err(_) => pickle::disassemble(bytes, limits)?,
+        Kind::Skops => return Err(SklearnProblem::NoPickle.into()),
+        Kind::OldJoblib => return Err(joblib::old_refusal(bytes, limits).into()),
+        _ => match unknown(bytes, limits) {
+            // Nothing a pickle of protocol 0 or 1 could be.
+            problem @ SklearnProblem::UnknownFormat { .. } => return Err(problem.into()),
+            // A pickle of protocol 0 or 1: listed like any other.
+            _ => pickle::disassemble(bytes, limits)?,
+        },
     })
 }
 

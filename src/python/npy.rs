@@ -10,11 +10,10 @@ use std::fmt;
 use std::rc::Rc;
 
 use super::error::SklearnProblem;
+use super::limits::MAX_NPY_HEADER;
 
 /// The first bytes of every `.npy` file.
 const NPY_MAGIC: &[u8; 6] = b"\x93NUMPY";
-/// The longest `.npy` header read: numpy itself refuses headers over 10 000 bytes by default.
-const MAX_NPY_HEADER: usize = 65_536;
 
 /// The byte order of a dtype, as the pickle's dtype state or the `.npy` descr gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,8 +1,8 @@
 //! The fixed part of a model file: its first [`FIXED_LEN`] bytes, written and parsed as plain
 //! values, with the checks that need nothing else.
 
-use crate::file::codec::Codec;
 use crate::error::{Corruption, ErrorKind, Result};
+use crate::file::codec::Codec;
 
 use super::{MAGIC, VERSION};
 

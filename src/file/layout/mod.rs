@@ -24,8 +24,8 @@ use std::io::{self, Read, Write};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::file::codec::{self, Codec, Payload};
 use crate::error::{Corruption, Error, ErrorKind, Result};
+use crate::file::codec::{self, Codec, Payload};
 use checksum::{HashReader, HashWriter};
 use fixed::{CHECKSUM_LEN, FIXED_LEN, Fixed};
 

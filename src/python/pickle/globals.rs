@@ -11,6 +11,7 @@ use super::super::joblib::{self, Wrapper};
 use super::super::npy::{ByteOrder, Dtype, Kind, NdArray};
 use super::listing::Observer;
 use super::machine::*;
+use super::opcodes::latin1_encode;
 
 /// A global the file names, with what the machine will do with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,10 +137,14 @@ pub(super) fn bad_args(global: &Global) -> SklearnProblem {
 /// The dtype's own global, named when its BUILD state does not fit.
 pub(super) const DTYPE: &str = "numpy.dtype";
 
-
 impl<O: Observer> Machine<'_, O> {
     /// GLOBAL and STACK_GLOBAL: an allowed global, or the refusal (a placeholder in a listing).
-    pub(super) fn global(&mut self, module: &str, name: &str, protocol: u8) -> Result<Value, SklearnProblem> {
+    pub(super) fn global(
+        &mut self,
+        module: &str,
+        name: &str,
+        protocol: u8,
+    ) -> Result<Value, SklearnProblem> {
         let role = match resolve(module, name, protocol) {
             Ok(role) => role,
             Err(refusal) if self.lenient => {
@@ -387,7 +392,11 @@ impl<O: Observer> Machine<'_, O> {
     }
 
     /// ndarray.__setstate__: `(version, shape, dtype, is_fortran, rawdata)`, version optional.
-    pub(super) fn array_state(&self, global: &Global, state: Value) -> Result<NdArray, SklearnProblem> {
+    pub(super) fn array_state(
+        &self,
+        global: &Global,
+        state: Value,
+    ) -> Result<NdArray, SklearnProblem> {
         let bad = || bad_args(global);
         let Some(Obj::Tuple(items)) = self.obj(state) else {
             return Err(bad());
@@ -453,7 +462,11 @@ impl<O: Observer> Machine<'_, O> {
     }
 
     /// BUILD on a joblib `NumpyArrayWrapper`: reads the array written right after it.
-    pub(super) fn unwrap_array(&mut self, class: &Global, state: Value) -> Result<Value, SklearnProblem> {
+    pub(super) fn unwrap_array(
+        &mut self,
+        class: &Global,
+        state: Value,
+    ) -> Result<Value, SklearnProblem> {
         let wrapper = match self.wrapper_state(state) {
             Some(wrapper) => wrapper,
             None if self.lenient => return self.alloc(Obj::Opaque, 0),

@@ -67,7 +67,13 @@ impl Observer for Listing {
     const KEEPS: bool = true;
     fn opcode(&mut self, offset: usize, code: Option<u8>, name: &'static str, level: usize) {
         let arg = String::new();
-        self.ops.push(Op { offset, code, name, arg, level });
+        self.ops.push(Op {
+            offset,
+            code,
+            name,
+            arg,
+            level,
+        });
     }
     fn argument(&mut self, text: String) {
         if let Some(op) = self.ops.last_mut() {

@@ -7,24 +7,25 @@
 //! anything *and* understand numpy and joblib. serde-pickle resolves only a few builtin globals
 //! and has no numpy arrays; candle's reader handles protocol 2 and PyTorch tensors only.
 //!
-//! Here GLOBAL and STACK_GLOBAL only produce a [`Global`] when `module.name` is on the allowlist
-//! ([`resolve`]) and stop with [`SklearnProblem::Refused`] otherwise. REDUCE, NEWOBJ and BUILD on an
+//! Here GLOBAL and STACK_GLOBAL only produce a [`Global`](globals::Global) when `module.name` is on
+//! the allowlist ([`resolve`](globals::resolve)) and stop with [`SklearnProblem::Refused`] otherwise. REDUCE, NEWOBJ and BUILD on an
 //! allowed global never call it: they check that the arguments have the shape that global takes
-//! and build an inert value at once, a numpy [`Dtype`] or [`NdArray`], or an [`Instance`] holding
+//! and build an inert value at once, a numpy [`Dtype`](super::npy::Dtype) or [`NdArray`], or an [`Instance`] holding
 //! the estimator's state. When BUILD completes a joblib `NumpyArrayWrapper`, the machine reads the
 //! array bytes that joblib wrote into the stream right after it and goes on behind them.
 
 mod globals;
 mod listing;
 mod machine;
+mod opcodes;
 
 use std::collections::HashMap;
 
 use super::Limits;
 use super::error::SklearnProblem;
 use super::estimator::{self, Attr, Container, PythonModel};
-use super::npy::NdArray;
 use super::joblib::Compressor;
+use super::npy::NdArray;
 use globals::{Instance, Role};
 pub use listing::Op;
 use listing::{Listing, Quiet};
@@ -220,7 +221,6 @@ pub(crate) fn scan(bytes: &[u8], limits: Limits) -> Scanned {
     }
 }
 
-
 /// Lists the opcodes of a pickle without building anything from them, like `pickletools.dis`.
 ///
 /// A hostile file is listed, not refused: refused globals and unsupported opcodes only leave an
@@ -237,7 +237,7 @@ mod tests {
     use super::*;
     use globals::*;
     use listing::*;
-    use machine::*;
+    use opcodes::*;
 
     #[test]
     fn long_integers_decode_as_python_does() {
@@ -297,4 +297,3 @@ mod tests {
         ));
     }
 }
-

@@ -351,8 +351,8 @@ fn a_hand_made_protocol_2_pickle_reads() {
     assert_eq!(model.n_features_in, 3);
     assert_eq!(model.sklearn_version, None);
     let x = ndarray::array![[2.0, 1.0, 4.0]];
-    let predicted =
-        crate::article::evaluate::predict(&model.model().expect("a model"), &x).expect("3 features");
+    let predicted = crate::article::evaluate::predict(&model.model().expect("a model"), &x)
+        .expect("3 features");
     assert_eq!(predicted[0], 4.0);
 }
 
