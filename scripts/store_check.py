@@ -100,8 +100,8 @@ def main():
     check("pyfunc from s3://models/wine-mlflow: predictions equal ours",
           max_diff(got, predicted) <= 1e-12, max_diff(got, predicted))
 
-    # A Poisson regressor, with its log link: the folder has the ONNX flavor only (skops does not
-    # write a link yet), and MLflow serves scikit-learn's predictions.
+    # A Poisson regressor, with its log link: MLflow serves scikit-learn's predictions from both
+    # flavors, ONNX through pyfunc and a real PoissonRegressor through skops.
     fixtures = Path(__file__).parent.parent / "tests/data/python/regressors/current"
     expected = json.loads((fixtures / "expected.json").read_text())
     poisson = next(m for m in expected["models"] if m["estimator"] == "PoissonRegressor")
@@ -111,8 +111,14 @@ def main():
     got = mlflow.pyfunc.load_model(str(glm)).predict(x)["variable"]
     want = np.array(poisson["predictions"])
     relative = float(np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want))))
-    check("a PoissonRegressor through MLflow: scikit-learn's predictions, the ONNX flavor only",
-          relative <= 1e-12 and not (glm / "model.skops").exists(), relative)
+    check("a PoissonRegressor through MLflow's pyfunc (ONNX): scikit-learn's predictions",
+          relative <= 1e-12, relative)
+    sk = mlflow.sklearn.load_model(str(glm))
+    got = sk.predict(x)
+    relative = float(np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want))))
+    check("a PoissonRegressor through MLflow's sklearn flavor (skops): scikit-learn's predictions",
+          type(sk).__name__ == "PoissonRegressor" and relative <= 1e-12,
+          f"{type(sk).__name__}, {relative}")
 
     # The chapter's Python, as the book shows it, in the folder that holds wine-mlflow.
     run_book(folder, [str(Path(__file__).parent.parent / "book/src/object-storage.md")], check, 2)

@@ -7,7 +7,7 @@
 mod common;
 
 use common::{command, root};
-use model_persistence::article::linear::LinearModel;
+use model_persistence::article::linear::{LinearModel, Link};
 use model_persistence::article::train::from_parts;
 use model_persistence::article::{Options, run};
 use model_persistence::prelude::*;
@@ -227,4 +227,29 @@ fn the_command_line_converts_to_each_format_and_back() -> Result<(), Error> {
     let output = command(&["convert", pickle.to_str().expect("UTF-8"), "wine.pkl"]);
     assert_eq!(output.status.code(), Some(2));
     Ok(())
+}
+
+#[test]
+fn several_targets_with_a_link_are_refused_as_skops_and_carried_by_the_others() {
+    let model = LinearModel::new(
+        ndarray::array![[0.1, 0.2], [0.3, 0.4]],
+        ndarray::array![0.5, -0.5],
+        Link::Exp,
+    )
+    .expect("a model");
+    let linear = Linear {
+        model,
+        metadata: Metadata::default(),
+        origin: Origin::Exported(Format::Onnx),
+    };
+    let err = export::encode(&linear, Format::Skops).unwrap_err();
+    assert!(err.is_unsupported(), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "skops: a model of several targets with the exp link is not written as skops, since scikit-learn's GLMs have one target (ONNX and safetensors carry it)"
+    );
+    for format in [Format::Onnx, Format::Safetensors] {
+        let bytes = export::encode(&linear, format).expect("written");
+        assert_eq!(export::decode(&bytes).expect("read").model, linear.model);
+    }
 }

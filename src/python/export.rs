@@ -335,9 +335,9 @@ pub(crate) enum ExportProblem {
     /// A model with no coefficient cannot be exported.
     #[error("the model has no coefficients")]
     NoCoefficients,
-    /// A model with a link that a format does not carry yet.
+    /// A model of several targets with a link, which no scikit-learn estimator is.
     #[error(
-        "{format}: a model with the {link} link is not written as {format} yet (ONNX and safetensors carry it)"
+        "{format}: a model of several targets with the {link} link is not written as {format}, since scikit-learn's GLMs have one target (ONNX and safetensors carry it)"
     )]
     LinkNotWritten {
         /// The format.

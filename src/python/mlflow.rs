@@ -52,8 +52,9 @@ const SKOPS_FILE: &str = "model.skops";
 /// ```
 pub fn files(linear: &Linear) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files = vec![(ONNX_FILE.to_string(), export::encode(linear, Format::Onnx)?)];
-    // skops does not write a model with a link yet: such a folder has the ONNX flavor only.
-    let sklearn = linear.model.link() == Link::Identity;
+    // skops writes one target with a link, or any number without: scikit-learn has no GLM of
+    // several targets, so such a folder has the ONNX flavor only.
+    let sklearn = linear.model.link() == Link::Identity || linear.model.n_targets() == 1;
     if sklearn {
         let skops = export::encode(linear, Format::Skops)?;
         files.push((SKOPS_FILE.to_string(), skops));

@@ -1,4 +1,5 @@
-//! skops files: what `skops.io.load` turns into a real `sklearn.linear_model.LinearRegression`.
+//! skops files: what `skops.io.load` turns into a real `sklearn.linear_model.LinearRegression`,
+//! or, for a model with the log link, a real `PoissonRegressor`.
 //!
 //! A `.skops` file is a zip archive of `schema.json`, a tree of nodes that each name a Python type
 //! and the skops loader that builds it, and one `.npy` member per numeric array. We write the tree
@@ -10,6 +11,12 @@
 //!
 //! `rank_` and `singular_` are left out: they describe the training matrix, which the exported
 //! model does not know, and scikit-learn's `predict` and `score` do not use them.
+//!
+//! A model with the log link (Poisson, Gamma, Tweedie with `link='log'`: they all predict
+//! `exp(X @ coef_ + intercept_)`) is written as a `PoissonRegressor`, whose `predict` computes
+//! exactly that through its `_base_loss`: a `HalfPoissonLoss` with its Cython part (`closs`, a
+//! skops `LossNode`), its `LogLink` and its two `Interval`s, as skops 0.16 writes them for
+//! scikit-learn 1.9. Every one of those types is on skops' default list of trusted types.
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
@@ -18,6 +25,7 @@ use serde::Serialize;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
+use crate::article::linear::Link;
 use crate::python::export::{Portable, Result, to_le_bytes};
 
 /// The scikit-learn version recorded in `_sklearn_version`: scikit-learn warns when it loads an
@@ -34,8 +42,8 @@ const INTERCEPT_FILE: &str = "intercept_.npy";
 
 /// The skops file of `model`, already validated by `export::encode`, as bytes.
 pub(crate) fn encode(model: &Portable) -> Result<Vec<u8>> {
-    // A GLM's skops file holds its loss objects, which are not written yet.
-    if model.link != crate::article::linear::Link::Identity {
+    // scikit-learn's GLMs have one target: several with a link have no estimator to be.
+    if model.link != Link::Identity && model.targets() != 1 {
         return Err(crate::python::export::ExportProblem::LinkNotWritten {
             format: "skops",
             link: model.link.name(),
@@ -103,6 +111,13 @@ struct Node {
     file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     shape: Option<Box<Node>>,
+    /// The arguments a `LossNode` rebuilds its Cython object with.
+    #[serde(
+        rename = "__reduce__",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    reduce: Option<Reduce>,
     #[serde(rename = "__id__")]
     id: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,6 +128,12 @@ struct Node {
         skip_serializing_if = "Option::is_none"
     )]
     skops_version: Option<String>,
+}
+
+/// The `__reduce__` of a `LossNode`: the arguments of its class, as a tuple node.
+#[derive(Debug, PartialEq, Serialize)]
+struct Reduce {
+    args: Box<Node>,
 }
 
 /// What a node's `content` holds, depending on its loader.
@@ -143,6 +164,7 @@ impl Node {
             storage: None,
             file: None,
             shape: None,
+            reduce: None,
             id: *ids,
             protocol: None,
             skops_version: None,
@@ -168,20 +190,53 @@ impl Node {
     }
 }
 
-/// The `schema.json` tree of `model`: a `LinearRegression` whose attribute dict holds the
-/// constructor's defaults and the fitted attributes.
-fn schema(model: &Portable) -> Node {
-    let ids = &mut 0;
-    let n = model.n_features();
-    let mut attributes = BTreeMap::new();
-    for (name, json) in [
+/// The estimator a model is written as: its class, its module, and its constructor's defaults.
+struct Class {
+    name: &'static str,
+    module: &'static str,
+    defaults: &'static [(&'static str, &'static str)],
+}
+
+/// What a model of the identity link is: scikit-learn's plain least squares.
+const LINEAR_REGRESSION: Class = Class {
+    name: "LinearRegression",
+    module: "sklearn.linear_model._base",
+    defaults: &[
         ("fit_intercept", "true"),
         ("copy_X", "true"),
         ("tol", "1e-06"),
         ("n_jobs", "null"),
         ("positive", "false"),
-    ] {
-        attributes.insert(name.to_owned(), Node::json(ids, json.to_owned()));
+    ],
+};
+
+/// What a model of the log link is: the GLM whose `predict` is `exp` of the linear part.
+const POISSON_REGRESSOR: Class = Class {
+    name: "PoissonRegressor",
+    module: "sklearn.linear_model._glm.glm",
+    defaults: &[
+        ("alpha", "1.0"),
+        ("fit_intercept", "true"),
+        ("solver", "\"lbfgs\""),
+        ("max_iter", "100"),
+        ("tol", "0.0001"),
+        ("warm_start", "false"),
+        ("verbose", "0"),
+    ],
+};
+
+/// The `schema.json` tree of `model`: an estimator whose attribute dict holds the constructor's
+/// defaults and the fitted attributes (and, for the log link, the loss `predict` goes through).
+fn schema(model: &Portable) -> Node {
+    let ids = &mut 0;
+    let n = model.n_features();
+    let class = match model.link {
+        Link::Identity => LINEAR_REGRESSION,
+        Link::Exp => POISSON_REGRESSOR,
+    };
+    let mut attributes = BTreeMap::new();
+    for (name, json) in class.defaults {
+        attributes.insert(name.to_string(), Node::json(ids, json.to_string()));
     }
     attributes.insert("n_features_in_".to_owned(), Node::json(ids, n.to_string()));
     attributes.insert("coef_".to_owned(), Node::numpy(ids, "ndarray", COEF_FILE));
@@ -217,8 +272,27 @@ fn schema(model: &Portable) -> Node {
         "_sklearn_version".to_owned(),
         Node::json(ids, json_string(SKLEARN_VERSION)),
     );
+    if model.link == Link::Exp {
+        attributes.insert("_base_loss".to_owned(), poisson_loss(ids));
+    }
+    Node {
+        protocol: Some(PROTOCOL),
+        skops_version: Some(SKOPS_VERSION.to_owned()),
+        ..object(ids, class.name, class.module, attributes)
+    }
+}
 
-    // A dict's keys are rebuilt by calling one type per key, in order: all `str` here.
+/// An instance of `module.name` whose `__dict__` is `attributes` (an `ObjectNode`).
+fn object(ids: &mut u64, name: &str, module: &str, attributes: BTreeMap<String, Node>) -> Node {
+    Node {
+        content: Some(Content::Node(Box::new(dict(ids, attributes)))),
+        ..Node::new(ids, name, module, "ObjectNode")
+    }
+}
+
+/// A dict of `str` keys (a `DictNode`): its keys are rebuilt by calling one type per key, in
+/// order.
+fn dict(ids: &mut u64, attributes: BTreeMap<String, Node>) -> Node {
     let key_types = (0..attributes.len())
         .map(|_| Node::new(ids, "str", "builtins", "TypeNode"))
         .collect();
@@ -226,22 +300,57 @@ fn schema(model: &Portable) -> Node {
         content: Some(Content::Items(key_types)),
         ..Node::new(ids, "list", "builtins", "ListNode")
     };
-    let dict = Node {
+    Node {
         content: Some(Content::Attributes(attributes)),
         key_types: Some(Box::new(key_types)),
         ..Node::new(ids, "dict", "builtins", "DictNode")
-    };
-    Node {
-        content: Some(Content::Node(Box::new(dict))),
-        protocol: Some(PROTOCOL),
-        skops_version: Some(SKOPS_VERSION.to_owned()),
-        ..Node::new(
-            ids,
-            "LinearRegression",
-            "sklearn.linear_model._base",
-            "ObjectNode",
-        )
     }
+}
+
+/// The `_base_loss` of a `PoissonRegressor` as scikit-learn 1.9 builds it: `HalfPoissonLoss()`.
+fn poisson_loss(ids: &mut u64) -> Node {
+    let json = |ids: &mut u64, text: &str| Node::json(ids, text.to_owned());
+    let no_args = Node {
+        content: Some(Content::Items(Vec::new())),
+        ..Node::new(ids, "tuple", "builtins", "TupleNode")
+    };
+    let closs = Node {
+        content: Some(Content::Node(Box::new(dict(ids, BTreeMap::new())))),
+        reduce: Some(Reduce {
+            args: Box::new(no_args),
+        }),
+        ..Node::new(ids, "CyHalfPoissonLoss", "sklearn._loss._loss", "LossNode")
+    };
+    // `LogLink()` has no attributes: its state is `None`.
+    let link = Node {
+        content: Some(Content::Node(Box::new(json(ids, "null")))),
+        ..Node::new(ids, "LogLink", "sklearn._loss.link", "ObjectNode")
+    };
+    let interval = |ids: &mut u64, low_inclusive: &str| {
+        let bounds = [
+            ("low", "0"),
+            ("high", "Infinity"),
+            ("low_inclusive", low_inclusive),
+            ("high_inclusive", "false"),
+        ];
+        let bounds = bounds
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), json(ids, value)))
+            .collect();
+        object(ids, "Interval", "sklearn._loss.link", bounds)
+    };
+    let mut loss = BTreeMap::new();
+    loss.insert("closs".to_owned(), closs);
+    loss.insert("link".to_owned(), link);
+    for name in ["n_classes", "xp", "device"] {
+        loss.insert(name.to_owned(), json(ids, "null"));
+    }
+    for name in ["approx_hessian", "constant_hessian"] {
+        loss.insert(name.to_owned(), json(ids, "false"));
+    }
+    loss.insert("interval_y_true".to_owned(), interval(ids, "true"));
+    loss.insert("interval_y_pred".to_owned(), interval(ids, "false"));
+    object(ids, "HalfPoissonLoss", "sklearn._loss.loss", loss)
 }
 
 /// A string as a JSON text, such as `"alcohol"` with its quotes.
