@@ -27,6 +27,11 @@ from sklearn.datasets import load_wine
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVR
+from sklearn.ensemble import (
+    GradientBoostingRegressor,
+    HistGradientBoostingRegressor,
+    RandomForestRegressor,
+)
 from sklearn.tree import DecisionTreeRegressor
 
 from python_fixtures import skops_dump  # skops's zip, with fixed timestamps: deterministic
@@ -74,6 +79,22 @@ ESTIMATORS = [
     ("ridge_two_targets", lambda: lm.Ridge(), "wine", "two"),
     ("multitasklasso", lambda: lm.MultiTaskLasso(alpha=0.01, max_iter=50_000), "scaled", "two"),
     ("multitaskelasticnet", lambda: lm.MultiTaskElasticNet(alpha=0.01, max_iter=50_000), "scaled", "two"),
+    # Tree-based models, which are not read: each must be refused, naming its class.
+    ("tree", lambda: DecisionTreeRegressor(max_depth=2, random_state=0), "wine", "y"),
+    ("forest", lambda: RandomForestRegressor(n_estimators=2, max_depth=2, random_state=0),
+     "wine", "y"),
+    ("boosting", lambda: GradientBoostingRegressor(n_estimators=2, max_depth=2, random_state=0),
+     "wine", "y"),
+    ("hist_boosting", lambda: HistGradientBoostingRegressor(max_iter=2, random_state=0),
+     "wine", "y"),
+]
+
+# Files that bundle a linear model with something else, which are not read either: (file stem,
+# what a refusal must say the file holds, how it is written). Pickle protocol 4 and joblib zlib.
+BUNDLES = [
+    ("bundle_dict", "a dict holding a LinearRegression", lambda m: {"model": m, "version": 1}),
+    ("bundle_tuple", "a tuple holding a LinearRegression", lambda m: (m, "v1")),
+    ("bundle_list", "a list holding a LinearRegression", lambda m: [m]),
 ]
 
 
@@ -119,12 +140,26 @@ def main():
             "files": [{"file": name, "container": container} for name, container in files],
             "estimator": type(model).__name__,
             # What a refusal must name: the class inside, for a meta-estimator.
-            "names": type(getattr(model, "estimator_", model)).__name__,
+            "names": type(model.estimator_ if isinstance(model, lm.RANSACRegressor) else model).__name__,
             "module": type(model).__module__,
             "rows": rows_key,
             "targets": 1 if predictions.ndim == 1 else predictions.shape[1],
             "predictions": [floats(row) for row in predictions.reshape(len(Xte), -1)],
         })
+    bundles = []
+    plain = lm.LinearRegression().fit(X_train, y)
+    for stem, holds, wrap in BUNDLES:
+        files = [f"{stem}.protocol4.pkl", f"{stem}.zlib.joblib"]
+        with open(os.path.join(out, files[0]), "wb") as f:
+            pickle.dump(wrap(plain), f, protocol=4)
+        joblib.dump(wrap(plain), os.path.join(out, files[1]), compress=("zlib", 3))
+        bundles.append({"files": files, "holds": holds})
+    # Two models dumped one after the other into one file: pickle.load reads the first only.
+    name = "bundle_two.protocol4.pkl"
+    with open(os.path.join(out, name), "wb") as f:
+        pickle.dump(plain, f, protocol=4)
+        pickle.dump(plain, f, protocol=4)
+    bundles.append({"files": [name], "holds": "two pickles"})
     expected = {
         "sklearn_version": sklearn.__version__,
         "numpy_version": np.__version__,
@@ -132,6 +167,7 @@ def main():
         "skops_version": __import__("skops").__version__,
         "rows": {key: [floats(r) for r in test] for key, (_, test) in rows.items()},
         "models": entries,
+        "bundles": bundles,
     }
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)

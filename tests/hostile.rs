@@ -194,7 +194,7 @@ fn python_files_with_lying_lengths_allocate_nothing_big() {
     let err = python::decode(&joblib_claiming(b"K\x01\x85")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "the file holds a numpy array, not a scikit-learn estimator"
+        "the file holds a numpy array, not a scikit-learn estimator; read is one estimator saved by itself"
     );
 }
 

@@ -101,13 +101,53 @@ fn check_set(set: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     (read, refused)
 }
 
-/// Checks `set`: the classes of [`READ`] read, every other file refused naming its class.
+/// Checks `set`: the classes of [`READ`] read, every other file refused naming its class (a
+/// tree-based one saying so), every bundle refused saying what it holds.
 fn assert_set(set: &str) {
     let (read, refused) = check_set(set);
     assert_eq!(read, READ.iter().map(|c| c.to_string()).collect());
     for line in &refused {
         let class = line.split_once(':').unwrap().0;
         assert!(line[class.len()..].contains(class), "{line}");
+        if class.contains("Tree") || class.contains("Forest") || class.contains("Boosting") {
+            assert!(line.contains("a tree-based model"), "{line}");
+        }
+    }
+    let classes: BTreeSet<&str> = refused
+        .iter()
+        .map(|l| l.split_once(':').unwrap().0)
+        .collect();
+    let trees = [
+        "DecisionTreeRegressor",
+        "GradientBoostingRegressor",
+        "HistGradientBoostingRegressor",
+        "RandomForestRegressor",
+    ];
+    assert_eq!(classes, trees.into_iter().collect(), "{refused:?}");
+    let bundles = expected(set)["bundles"]
+        .as_array()
+        .expect("bundles")
+        .clone();
+    assert_eq!(bundles.len(), 4);
+    for bundle in &bundles {
+        let holds = bundle["holds"].as_str().expect("holds");
+        for file in bundle["files"].as_array().expect("files") {
+            let name = file.as_str().expect("a name");
+            let path = Path::new("tests/data/python/regressors")
+                .join(set)
+                .join(name);
+            let err = convert::load(&path).expect_err(name);
+            let text = err.to_string();
+            assert!(err.is_unsupported(), "{set}/{name}: {text}");
+            assert!(
+                text.contains(&format!("the file holds {holds}")),
+                "{set}/{name}: {text}"
+            );
+            assert!(
+                text.ends_with("read is one estimator saved by itself"),
+                "{text}"
+            );
+        }
     }
 }
 

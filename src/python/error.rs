@@ -163,10 +163,23 @@ pub(crate) enum SklearnProblem {
         class: String,
     },
     /// The top object is not an estimator (a dict, a list, a bare array...).
-    #[error("the file holds {found}, not a scikit-learn estimator")]
+    #[error(
+        "the file holds {found}{}, not a scikit-learn estimator; read is one estimator saved by itself",
+        inside.as_ref().map(|class| format!(" holding a {class}")).unwrap_or_default()
+    )]
     NotAnEstimator {
         /// What it holds, with an article: `a dict`, `a numpy array`.
         found: &'static str,
+        /// The class of an estimator among its items, for a dict, a list or a tuple.
+        inside: Option<String>,
+    },
+    /// A second pickle follows the first: two objects dumped one after the other.
+    #[error(
+        "the file holds two pickles, the second at offset {offset}; read is one estimator saved by itself"
+    )]
+    SecondPickle {
+        /// Where the second one starts.
+        offset: usize,
     },
     /// A joblib file written before joblib 0.10, which keeps its arrays in files of their own
     /// (the `ZF` prefix of a compressed one, or the wrapper classes it names).
@@ -363,9 +376,10 @@ impl SklearnProblem {
             P::UnsupportedOpcode { .. } | P::Unsupported { .. } | P::Sparse { .. } => {
                 Class::Unsupported
             }
-            P::NotAnEstimator { .. } | P::OldJoblib { .. } | P::SkopsProtocol { .. } => {
-                Class::Unsupported
-            }
+            P::NotAnEstimator { .. }
+            | P::SecondPickle { .. }
+            | P::OldJoblib { .. }
+            | P::SkopsProtocol { .. } => Class::Unsupported,
             P::CoefShape { .. } | P::NotFloat { .. } => Class::Unsupported,
             P::Empty
             | P::Truncated { .. }

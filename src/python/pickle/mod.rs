@@ -61,6 +61,7 @@ impl Pickle<'_> {
         let Some(Obj::Instance(instance)) = self.machine.obj(self.root) else {
             return Err(SklearnProblem::NotAnEstimator {
                 found: self.describe(self.root),
+                inside: self.estimator_inside(self.root),
             });
         };
         if instance.class.role != Role::Wrapper {
@@ -90,7 +91,10 @@ impl Pickle<'_> {
                 Role::LossPart => "a part of a loss",
                 _ => "a joblib array wrapper",
             };
-            return Err(SklearnProblem::NotAnEstimator { found });
+            return Err(SklearnProblem::NotAnEstimator {
+                found,
+                inside: None,
+            });
         };
         let (last, order) = self.state_in_order(instance)?;
         let attrs = order
@@ -146,6 +150,26 @@ impl Pickle<'_> {
     }
 
     /// What a value is, with an article, for messages.
+    /// The class of the first estimator among the items of a list, a tuple, a set or a dict's
+    /// values: what a file that bundles a model with something else holds.
+    fn estimator_inside(&self, value: Value) -> Option<String> {
+        let items: Vec<Value> = match self.machine.obj(value)? {
+            Obj::List(items) | Obj::Tuple(items) | Obj::Set(items) => items.clone(),
+            Obj::Dict(pairs) => pairs.iter().map(|(_, v)| *v).collect(),
+            _ => return None,
+        };
+        items
+            .into_iter()
+            .find_map(|item| match self.machine.obj(item) {
+                Some(Obj::Instance(instance))
+                    if matches!(instance.class.role, Role::Estimator(_) | Role::Wrapper) =>
+                {
+                    Some(instance.class.name.clone())
+                }
+                _ => None,
+            })
+    }
+
     fn describe(&self, value: Value) -> &'static str {
         match value {
             Value::None => "None",
@@ -186,6 +210,12 @@ pub(crate) fn load(bytes: &[u8], limits: Limits) -> Result<Pickle<'_>, SklearnPr
         ) => return Err(scan(bytes, limits).refused.unwrap_or(problem)),
         Err(problem) => return Err(problem),
     };
+    if bytes.get(machine.pos) == Some(&0x80) {
+        // PROTO again: `pickle.dump` called twice on one file.
+        return Err(SklearnProblem::SecondPickle {
+            offset: machine.pos,
+        });
+    }
     if let Some(rest) = bytes.len().checked_sub(machine.pos).filter(|n| *n > 0) {
         return Err(SklearnProblem::TrailingData {
             offset: machine.pos - 1,

@@ -107,6 +107,7 @@ pub(crate) fn read(bytes: &[u8], limits: Limits) -> Result<PythonModel, SklearnP
         None => {
             return Err(SklearnProblem::NotAnEstimator {
                 found: "another object",
+                inside: None,
             });
         }
     };

@@ -206,7 +206,13 @@ fn a_million_lists_nested_through_the_memo_do_not_overflow() {
         python::read(&bytes).unwrap_err()
     });
     assert!(
-        matches!(err, SklearnProblem::NotAnEstimator { found: "a list" }),
+        matches!(
+            err,
+            SklearnProblem::NotAnEstimator {
+                found: "a list",
+                ..
+            }
+        ),
         "{err}"
     );
 }
