@@ -35,7 +35,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::file::codec::Codec;
 use crate::file::layout::{self, Header, Loaded, MAGIC, MAX_PAYLOAD_BYTES, Metadata};
 use crate::file::persist::MAX_FILE_BYTES;
-use crate::python::convert::{self, Linear, Target};
+use crate::python::Linear;
+use crate::python::convert::{self, Target};
 use crate::python::{Limits, SklearnProblem};
 
 /// Where a model file is kept: a store and a key in it, with the URL that named them.

@@ -12,8 +12,9 @@ use model_persistence::article::train::from_parts;
 use model_persistence::article::{Options, run};
 use model_persistence::prelude::*;
 use model_persistence::python;
-use model_persistence::python::convert::{self, Linear, Origin};
+use model_persistence::python::convert;
 use model_persistence::python::export::{self, Format};
+use model_persistence::python::{Linear, Origin};
 
 /// Numbers whose bits a careless writer would lose, and names that need escaping.
 fn awkward() -> Linear {

@@ -8,7 +8,8 @@ use std::fs;
 
 use common::{command, read, root};
 use model_persistence::prelude::*;
-use model_persistence::python::convert::{self, Origin};
+use model_persistence::python::Origin;
+use model_persistence::python::convert;
 use model_persistence::python::{self, ARTICLE_JOBLIB, ARTICLE_PICKLE, Container};
 use serde_json::Value;
 

@@ -1,5 +1,5 @@
 //! The article's steps, one module each: the wine data ([`data`]), the split ([`split`], with
-//! numpy's draws in [`rng`]), the fit ([`train`]), the scores ([`evaluate`]), and the pictures
+//! numpy's draws in [`rng`]), the fit ([`train`](mod@train)), the scores ([`evaluate`]), and the pictures
 //! ([`figures`]); the linear model that the Python bridge reads into ([`linear`]) and the batch
 //! predictions of a CSV file ([`batch`]). Saving and loading are the file wing's
 //! ([`crate::file`]).

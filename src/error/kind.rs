@@ -4,6 +4,8 @@
 use std::io;
 
 use super::Detail;
+#[cfg(doc)]
+use super::Error;
 
 /// What went wrong, for a program to match on. The message of each kind is one line.
 #[derive(Debug, thiserror::Error)]

@@ -11,33 +11,11 @@ use crate::article::linear::LinearModel;
 use crate::article::train::Model;
 use crate::error::{Error, ErrorKind, Result};
 use crate::file::codec::Codec;
-use crate::file::layout::{self, Header, MAX_PAYLOAD_BYTES, Metadata};
+use crate::file::layout::{self, MAX_PAYLOAD_BYTES};
 use crate::file::persist::{MAX_FILE_BYTES, open_bounded, save_with, write_atomically};
 use crate::python::export::{self, Format};
 use crate::python::sniff::{Kind, SNIFF_BYTES, sniff};
-use crate::python::{self, Limits, PythonModel};
-
-/// A linear model read from a file, with what the file says about it.
-#[derive(Debug, Clone)]
-pub struct Linear {
-    /// The model: coefficients of one or several targets, and a link.
-    pub model: LinearModel,
-    /// What is known about it: features and their names, scores, notes on where it came from.
-    pub metadata: Metadata,
-    /// The file it was read from, as that file describes itself.
-    pub origin: Origin,
-}
-
-/// What kind of file a [`Linear`] was read from, and its description.
-#[derive(Debug, Clone)]
-pub enum Origin {
-    /// A model file of this crate, with its checked header.
-    Ours(Header),
-    /// A scikit-learn file, with what it says about the estimator.
-    Sklearn(PythonModel),
-    /// An ONNX or safetensors file that [`export`] wrote.
-    Exported(Format),
-}
+use crate::python::{self, Limits, Linear, Origin};
 
 /// What [`save`] writes: a model file of this crate with one of its codecs, or a file for Python.
 ///

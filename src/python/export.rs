@@ -10,7 +10,7 @@ use std::path::Path;
 
 use crate::article::linear::{LinearModel, Link};
 use crate::file::layout::Metadata;
-use crate::python::convert::{Linear, Origin};
+use crate::python::{Linear, Origin};
 
 /// Who wrote a file, as the exports record it in ONNX and safetensors metadata.
 pub const PRODUCER: &str = concat!("model-persistence ", env!("CARGO_PKG_VERSION"));
@@ -122,13 +122,7 @@ pub(crate) struct Portable {
 impl Portable {
     /// The numbers and names of `linear`.
     fn of(linear: &Linear) -> Result<Self> {
-        let model_type = match &linear.origin {
-            Origin::Ours(header) => header.model_type.clone(),
-            Origin::Sklearn(python) => format!("{}.{}", python.module, python.estimator),
-            Origin::Exported(_) => {
-                std::any::type_name::<crate::article::train::Model>().to_string()
-            }
-        };
+        let model_type = linear.trained_by();
         Ok(Portable {
             coef: linear.model.coef().iter().copied().collect(),
             intercept: linear.model.intercept().to_vec(),

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::article::linear::Link;
 use crate::error::{Error, Result};
-use crate::python::convert::Linear;
+use crate::python::Linear;
 use crate::python::export::{self, Format};
 
 /// The MLflow release the directory is written for (`mlflow_version` in `MLmodel`).

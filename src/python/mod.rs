@@ -34,6 +34,7 @@ pub mod export;
 mod joblib;
 mod limits;
 pub mod mlflow;
+mod model;
 mod npy;
 mod onnx;
 mod pickle;
@@ -50,6 +51,7 @@ pub(crate) use error::SklearnProblem;
 pub use estimator::{Container, Estimator, PythonModel};
 pub use joblib::Compressor;
 pub use limits::{Limits, MAX_BYTES, MEMORY_ALLOWANCE, MEMORY_PER_BYTE, MEMORY_PER_LIMIT_BYTE};
+pub use model::{Linear, Origin};
 pub use npy::Dtype;
 pub use pickle::Op;
 
