@@ -114,7 +114,7 @@ def main():
     check("a PoissonRegressor through MLflow's pyfunc (ONNX): scikit-learn's predictions",
           relative <= 1e-12, relative)
     sk = mlflow.sklearn.load_model(str(glm))
-    got = sk.predict(x)
+    got = np.asarray(sk.predict(x)).reshape(want.shape)
     relative = float(np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want))))
     check("a PoissonRegressor through MLflow's sklearn flavor (skops): scikit-learn's predictions",
           type(sk).__name__ == "PoissonRegressor" and relative <= 1e-12,
