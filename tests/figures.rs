@@ -1,4 +1,4 @@
-//! The book's figures in `book/src/figures/` are what `plot::book_figures` draws today;
+//! The book's figures in `book/src/figures/` are what `article::figures::book_figures` draws today;
 //! `cargo xtask figures` rewrites them.
 
 mod common;

@@ -210,8 +210,8 @@ pub(crate) fn load(bytes: &[u8], limits: Limits) -> Result<Pickle<'_>, SklearnPr
         ) => return Err(scan(bytes, limits).refused.unwrap_or(problem)),
         Err(problem) => return Err(problem),
     };
-    if bytes.get(machine.pos) == Some(&0x80) {
-        // PROTO again: `pickle.dump` called twice on one file.
+    if matches!(bytes.get(machine.pos..machine.pos + 2), Some([0x80, 2..=5])) {
+        // PROTO of a protocol pickle writes, again: `pickle.dump` called twice on one file.
         return Err(SklearnProblem::SecondPickle {
             offset: machine.pos,
         });

@@ -237,6 +237,17 @@ fn unknown_opcodes_and_trailing_bytes_are_errors() {
         err.to_string(),
         "4 bytes follow the pickle's STOP opcode at offset 3"
     );
+    // A byte that only looks like the start of a second pickle is trailing data too.
+    let err = python::read(b"\x80\x04N.\x80").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "1 bytes follow the pickle's STOP opcode at offset 3"
+    );
+    let err = python::read(b"\x80\x04N.\x80\x04N.").unwrap_err();
+    assert!(
+        matches!(err, SklearnProblem::SecondPickle { offset: 4 }),
+        "{err}"
+    );
     let err = python::read(b"\x80\x04N").unwrap_err();
     assert_eq!(
         err.to_string(),
